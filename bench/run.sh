@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Run the decode bench in its own virtual environment (bench/.venv), so the reference libraries
+# never become dependencies of the project. Arguments go to bench_decode.py (--help lists them).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+venv="$here/.venv"
+
+if [ ! -x "$venv/bin/python" ]; then
+  "${PYTHON:-python3}" -m venv "$venv"
+fi
+
+# Reinstall only when requirements.txt or the project's pyproject.toml changed.
+stamp="$venv/.bench-installed"
+want="$(cat "$here/requirements.txt" "$root/pyproject.toml" 2>/dev/null | sha256sum | cut -d' ' -f1)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  "$venv/bin/python" -m pip install -q -r "$here/requirements.txt"
+  if [ -f "$root/pyproject.toml" ]; then
+    "$venv/bin/python" -m pip install -q -e "$root"
+  else
+    echo "bench: no pyproject.toml yet; translator is imported from the source tree" >&2
+  fi
+  echo "$want" > "$stamp"
+fi
+
+exec "$venv/bin/python" "$here/bench_decode.py" "$@"

@@ -1,0 +1,11 @@
+"""DLMS/COSEM translator: decode and encode every IEC 62056 layer through one set of schemas."""
+
+from .decoding import decode, decode_all, encode
+from .errors import ChecksumError, DecodeError, EncodeError, SecurityError, TranslatorError, XmlError
+from .message import Message
+
+__all__ = [
+    "decode", "decode_all", "encode", "Message",
+    "DecodeError", "ChecksumError", "EncodeError", "SecurityError", "TranslatorError", "XmlError",
+]
+__version__ = "0.1.0"

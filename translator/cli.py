@@ -1,0 +1,103 @@
+"""The ``dlms`` command: parse arguments, call the API, print. No protocol knowledge lives here."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from .errors import TranslatorError
+from .hexinput import parse_hex
+
+LAYERS = ("hdlc", "wrapper", "mbus", "apdu", "data")
+
+DECODE_EPILOG = """\
+examples:
+  dlms decode 7E A0 19 03 21 32 6F D8 E6 E6 00 C0 01 C1 00 01 00 00 2A 00 00 FF 02 00 12 80 7E
+  dlms decode -f session.hex              several frames: segments and blocks are reassembled
+  dlms decode --layer data 0204120008090600000100 00FF0F021200 00
+  echo c001c1000100002a0000ff0200 | dlms decode -
+  dlms decode --to json 0f40000000000101020309060100010700ff060000067d02020f00161b
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors: one line, exit 2
+        self.exit(2, f"dlms: usage error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="dlms", description="DLMS/COSEM translator, analyzer and client.")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    dec = sub.add_parser("decode", help="decode hex frames, APDUs or A-XDR data",
+                         description="Decode DLMS frames or APDUs given as hex (framing auto-detected).",
+                         epilog=DECODE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    dec.add_argument("hex", nargs="*", help="hex octets (spaces, 0x, commas allowed); '-' reads stdin")
+    dec.add_argument("-f", "--file", help="read hex from FILE ('-' for stdin)")
+    dec.add_argument("--layer", choices=LAYERS, help="skip auto-detection")
+    dec.add_argument("--to", choices=("text", "json"), default="text", help="output format")
+    dec.add_argument("--pdu-only", action="store_true", help="show the APDU only, not the framing")
+    return parser
+
+
+def _read_input(args) -> bytes:
+    if args.file:
+        text = sys.stdin.read() if args.file == "-" else open(args.file, encoding="utf-8").read()
+    elif args.hex == ["-"] or not args.hex:
+        if not args.hex and sys.stdin.isatty():
+            raise SystemExit("dlms: usage error: give hex octets, -f FILE or '-' for stdin")
+        text = sys.stdin.read()
+    else:
+        text = " ".join(args.hex)
+    return parse_hex(text)
+
+
+def _cmd_decode(args) -> int:
+    from . import decode_all
+    from .views import text as text_view
+    from .views import jsonview
+
+    data = _read_input(args)
+    if not data:
+        raise SystemExit("dlms: usage error: no input octets")
+    messages = decode_all(data, layer=args.layer)
+    if args.to == "json":
+        for msg in messages:
+            print(json.dumps(jsonview.message_to_json(msg, pdu_only=args.pdu_only)))
+    else:
+        text_view.print_messages(messages, pdu_only=args.pdu_only)
+    failed = [m for m in messages if m.fatal]
+    if failed:
+        first = failed[0].errors[0]
+        print(f"dlms: error: {first}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "decode":
+            return _cmd_decode(args)
+    except TranslatorError as e:
+        if args.debug:
+            raise
+        print(f"dlms: error: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        if args.debug:
+            raise
+        print(f"dlms: error: {e.strerror or e}: {getattr(e, 'filename', '') or ''}".rstrip(": "),
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

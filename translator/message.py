@@ -1,0 +1,109 @@
+"""A decoded DLMS message: the frames it came from, its LLC header, its APDU, and what went wrong.
+
+A message is what one COSEM service exchange puts on the wire: one frame, or several frames
+(HDLC segments, general-block-transfer blocks, M-Bus segments) whose payloads were joined. A run of
+octets that is no frame at all is a message too, of framing ``garbage``, so that the messages of
+a stream always cover every input octet exactly once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ChecksumError, DecodeError
+from .tree import Node, nodes
+
+
+@dataclass
+class Message:
+    """One decoded message; ``encode`` turns it back into exactly the octets it came from."""
+
+    framing: str                          # "hdlc", "wrapper", "mbus", "apdu", "data", "garbage"
+    offset: int = 0                       # first input octet of the message
+    raw: bytes = b""                      # every input octet the message covers
+    frames: list[Any] = field(default_factory=list)     # stream.framing.Frame items
+    llc: Any = None                       # the parsed LLC header, if any
+    blocks: list[Any] = field(default_factory=list)   # general-block-transfer APDUs joined here
+    apdu: Any = None                      # the decoded APDU (or A-XDR Data for framing "data")
+    apdu_bytes: bytes | None = None       # its octets (joined when it came in several parts)
+    apdu_offset: int | None = None        # its offset in the input; None when it was joined
+    parameters: Any = None                # HDLC SNRM/UA parameters
+    errors: list[DecodeError] = field(default_factory=list)
+
+    # -- what a user asks first -------------------------------------------------------------
+    @property
+    def fatal(self) -> bool:
+        """True when a structural error (not merely a bad checksum) stopped decoding."""
+        return any(not isinstance(e, ChecksumError) for e in self.errors)
+
+    @property
+    def service(self) -> str | None:
+        """The APDU's service name, e.g. ``get_request_normal``, ``aarq``, ``data_notification``."""
+        apdu = self.apdu
+        if apdu is None or self.framing == "data":
+            return None
+        name = str(apdu.get("tag"))
+        body = apdu.get("body")
+        if isinstance(body, dict) and "tag" in body and _is_service_choice(name):
+            return str(body["tag"])
+        return name
+
+    @property
+    def invoke_id(self) -> int | None:
+        for node in self.tree.iter():
+            if node.name in ("invoke_id_and_priority", "long_invoke_id_and_priority"):
+                return node.value
+        return None
+
+    @property
+    def layers(self) -> list[tuple[str, Any]]:
+        """(layer name, parsed container) from the outside in."""
+        out: list[tuple[str, Any]] = [(f.layer, f.frame) for f in self.frames]
+        if self.parameters is not None:
+            out.append(("hdlc_parameters", self.parameters))
+        if self.llc is not None:
+            out.append(("llc", self.llc))
+        out.extend(("gbt", b) for b in self.blocks)
+        if self.apdu is not None:
+            out.append(("data" if self.framing == "data" else "apdu", self.apdu))
+        return out
+
+    @property
+    def tree(self) -> Node:
+        """The generic node tree of every layer, with spans (APDU spans are into ``apdu_bytes``
+        when the APDU was joined from several frames)."""
+        root = Node(self.framing, None, self.offset, len(self.raw))
+        for name, container in self.layers:
+            root.children.append(nodes(name, container))
+        return root
+
+    @property
+    def spans(self) -> dict[str, tuple[int, int]]:
+        """Dotted field path -> (offset, length), for every field that has a span."""
+        out: dict[str, tuple[int, int]] = {}
+
+        def walk(node: Node, prefix: str) -> None:
+            for child in node.children:
+                path = f"{prefix}.{child.name}" if prefix else child.name
+                if child.offset is not None:
+                    out[path] = (child.offset, child.length)
+                walk(child, path)
+
+        walk(self.tree, "")
+        return out
+
+    def __repr__(self) -> str:
+        what = self.service or self.framing
+        err = f", {len(self.errors)} error(s)" if self.errors else ""
+        return f"<Message {self.framing} {what} at {self.offset}+{len(self.raw)}{err}>"
+
+
+_SERVICE_CHOICES = {
+    "get_request", "get_response", "set_request", "set_response", "action_request",
+    "action_response",
+}
+
+
+def _is_service_choice(name: str) -> bool:
+    return name in _SERVICE_CHOICES

@@ -1,0 +1,391 @@
+"""Building blocks shared by every schema: span-recording structs, DLMS lengths, strict choices.
+
+Why these exist beside construct's own classes:
+
+* ``Struct`` records, for every field it parses, the absolute ``(offset, length)`` of its bytes in
+  ``obj._spans`` and its own span in ``obj._span`` (like Wireshark's proto_tree items), so views
+  can highlight a field and errors can name the offset where parsing stopped.
+* ``Length`` is the definite length of BER and A-XDR (short form below 0x80, ``0x81..0x84`` long
+  forms). It parses to ``Len``, an ``int`` that remembers how many octets it used, and builds it
+  back the same way when the value is unchanged, so a non-minimal length round-trips byte-exact.
+* ``Choice`` is a ``Switch`` that refuses an unknown tag instead of silently returning ``None``.
+* ``parse``/``build`` turn construct's exceptions into ``DecodeError``/``EncodeError`` carrying
+  the layer and the absolute offset.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from typing import Any, Callable
+
+import construct as c
+from construct import Construct, ConstructError, Container, ListContainer
+
+from ..errors import DecodeError, EncodeError
+
+__all__ = [
+    "Struct", "Len", "Length", "KeepRebuild", "Choice", "Reject", "byte_length_of",
+    "parse", "build", "Layer", "Container", "ListContainer", "span_of", "Counted", "CountedArray",
+    "Octets", "Expected", "remaining", "AxdrOptional",
+]
+
+
+class Expected(ConstructError):
+    """A construct-level error that already says what was expected and what was found."""
+
+    def __init__(self, expected: str, got: str = "") -> None:
+        self.expected = expected
+        self.got = got
+        super().__init__(f"expected {expected}" + (f", got {got}" if got else ""))
+
+
+def _tell(stream) -> int:
+    return stream.tell()
+
+
+class Struct(c.Struct):
+    """construct's Struct, plus the absolute span of every field and the offset of a failure."""
+
+    def _parse(self, stream, context, path):
+        obj = Container()
+        spans: dict[str, tuple[int, int]] = {}
+        start = stream.tell()
+        context = Container(_=context, _params=context._params, _root=None,
+                            _parsing=context._parsing, _building=context._building,
+                            _sizing=context._sizing, _subcons=self._subcons, _io=stream,
+                            _index=context.get("_index", None))
+        context._root = context._.get("_root", context)
+        for sc in self.subcons:
+            here = stream.tell()
+            try:
+                subobj = sc._parsereport(stream, context, path)
+            except c.StopFieldError:
+                break
+            except ConstructError as e:
+                if not hasattr(e, "offset"):
+                    e.offset = here
+                    e.field = sc.name
+                raise
+            if sc.name:
+                obj[sc.name] = subobj
+                context[sc.name] = subobj
+                spans[sc.name] = (here, stream.tell() - here)
+        obj._spans = spans
+        obj._span = (start, stream.tell() - start)
+        return obj
+
+
+def span_of(obj: Any, field: str | None = None) -> tuple[int, int] | None:
+    """The ``(offset, length)`` of a parsed container, or of one of its fields."""
+    if not isinstance(obj, dict):
+        return None
+    if field is None:
+        return obj.get("_span")
+    return obj.get("_spans", {}).get(field)
+
+
+class Len(int):
+    """A length or count as decoded, remembering the number of octets its encoding used."""
+
+    width: int
+
+    def __new__(cls, value: int, width: int = 0):
+        self = super().__new__(cls, value)
+        self.width = width or _minimal_width(value)
+        return self
+
+    def __reduce__(self):
+        return (Len, (int(self), self.width))
+
+
+def _minimal_width(n: int) -> int:
+    if n < 0x80:
+        return 1
+    return 1 + (n.bit_length() + 7) // 8
+
+
+class _Length(Construct):
+    """Definite length (X.690 8.1.3 / A-XDR): one octet below 0x80, else 0x8N and N octets."""
+
+    def _parse(self, stream, context, path):
+        first = c.stream_read(stream, 1, path)[0]
+        if first < 0x80:
+            return Len(first, 1)
+        count = first & 0x7F
+        if count == 0 or count > 4:
+            raise Expected("a length (short form, or long form 0x81..0x84)", f"0x{first:02X}")
+        data = c.stream_read(stream, count, path)
+        return Len(int.from_bytes(data, "big"), 1 + count)
+
+    def _build(self, obj, stream, context, path):
+        n = int(obj)
+        if n < 0 or n >= 1 << 32:
+            raise c.ConstructError(f"length {n} out of range", path=path)
+        width = getattr(obj, "width", 0) or _minimal_width(n)
+        if width < _minimal_width(n):
+            width = _minimal_width(n)
+        if width == 1:
+            c.stream_write(stream, bytes([n]), 1, path)
+        else:
+            c.stream_write(stream, bytes([0x80 | (width - 1)]) + n.to_bytes(width - 1, "big"),
+                           width, path)
+        return obj
+
+    def _sizeof(self, context, path):
+        raise c.SizeofError("variable length", path=path)
+
+
+Length = _Length()
+
+
+class KeepRebuild(c.Rebuild):
+    """Rebuild a length or count from the data, keeping the parsed encoding width when it still fits."""
+
+    def _build(self, obj, stream, context, path):
+        n = c.evaluate(self.func, context)
+        if isinstance(obj, Len) and int(obj) == n:
+            n = obj
+        return self.subcon._build(n, stream, context, path)
+
+
+def byte_length_of(subcon: Construct, key: str = "value") -> Callable[[Any], int]:
+    """A Rebuild function: the length of ``subcon`` built from the sibling field ``key``."""
+
+    def length(ctx) -> int:
+        value = ctx[key]
+        if isinstance(value, (bytes, bytearray)):
+            return len(value)
+        return len(subcon.build(value))
+
+    return length
+
+
+class Reject(Construct):
+    """Fail parsing with what was expected; used as the default branch of a Choice."""
+
+    def __init__(self, expected: str, got: Callable[[Any], Any] | None = None):
+        super().__init__()
+        self.expected = expected
+        self.got = got
+        self.flagbuildnone = True
+
+    def _parse(self, stream, context, path):
+        got = self.got(context) if self.got else ""
+        if isinstance(got, int):
+            got = f"0x{got:02X}"
+        raise Expected(self.expected, str(got))
+
+    def _build(self, obj, stream, context, path):
+        raise c.ConstructError(f"cannot build: expected {self.expected}", path=path)
+
+
+def Choice(keyfunc, cases: dict, what: str) -> Construct:
+    """A Switch over ``cases`` that raises ``Expected`` for any other key."""
+    if len(cases) <= 8:
+        what = f"{what} ({', '.join(str(k) for k in cases)})"
+    return c.Switch(keyfunc, cases, default=Reject(what, keyfunc))
+
+
+class Layer(c.Subconstruct):
+    """Names the protocol layer of errors raised inside ``subcon`` (the innermost layer wins)."""
+
+    def __init__(self, name: str, subcon):
+        super().__init__(subcon)
+        self.layer = name
+
+    def _parse(self, stream, context, path):
+        try:
+            return self.subcon._parsereport(stream, context, path)
+        except ConstructError as e:
+            if not hasattr(e, "layer"):
+                e.layer = self.layer
+            raise
+
+
+def _describe(e: ConstructError) -> tuple[str, str]:
+    field = getattr(e, "field", None) or "field"
+    if isinstance(e, Expected):
+        return e.expected, e.got
+    text = str(e).splitlines()[-1] if str(e) else type(e).__name__
+    if isinstance(e, c.StreamError):
+        m = re.search(r"expected (\d+), found (\d+)", text)
+        if m:
+            return f"{m.group(1)} more octet(s) for {field}", f"{m.group(2)} (end of data)"
+        return f"more octets for {field}", "end of data"
+    if isinstance(e, c.ConstError):
+        m = re.search(r"expected (.+) but parsed (.+)", text)
+        if m:
+            return f"{field} = {m.group(1)}", m.group(2)
+    if isinstance(e, c.MappingError):
+        return f"a known value for {field}", text.replace("parsing failed, ", "")
+    return f"a valid {field}", text
+
+
+def parse(schema: Construct, data: bytes, layer: str, base: int = 0, whole: bool = True):
+    """Parse ``data`` with ``schema``; offsets in spans and errors are ``base`` + position.
+
+    With ``whole`` the schema must consume every octet: trailing octets are a ``DecodeError``.
+    """
+    stream = c.core.BytesIOWithOffsets(bytes(data), None, base)
+    try:
+        obj = schema._parsereport(stream, _context(), "(parsing)")
+    except ConstructError as e:
+        expected, got = _describe(e)
+        raise DecodeError(getattr(e, "layer", layer), getattr(e, "offset", base), expected,
+                          got) from None
+    except RecursionError:
+        raise DecodeError(layer, base, "a nesting depth this decoder supports", "deeper") from None
+    if whole:
+        rest = len(data) - (stream.tell() - base)
+        if rest:
+            raise DecodeError(layer, stream.tell(), "end of data", f"{rest} more octet(s)")
+    return obj
+
+
+def _context() -> Container:
+    ctx = Container()
+    ctx._parsing = True
+    ctx._building = False
+    ctx._sizing = False
+    ctx._params = ctx
+    return ctx
+
+
+def build(schema: Construct, obj: Any, layer: str) -> bytes:
+    """Build ``obj`` with ``schema``; construct's failures become ``EncodeError``."""
+    try:
+        return schema.build(obj)
+    except ConstructError as e:
+        raise EncodeError(f"{layer}: {str(e).splitlines()[-1]}") from None
+    except (KeyError, TypeError, ValueError) as e:
+        raise EncodeError(f"{layer}: missing or invalid field ({e})") from None
+
+
+class Octets(bytes):
+    """Bytes as decoded from a length-prefixed field, remembering the width of that length."""
+
+    width: int
+
+    def __new__(cls, value: bytes = b"", width: int = 0):
+        self = super().__new__(cls, value)
+        self.width = width
+        return self
+
+    def __reduce__(self):
+        return (Octets, (bytes(self), self.width))
+
+
+def remaining(stream) -> int:
+    """Octets left in a (sub)stream, whatever its base offset."""
+    return stream.getbuffer().nbytes - io.BytesIO.tell(stream)
+
+
+def _width_of(obj) -> int:
+    if isinstance(obj, dict):
+        return obj.get("_width", 0)
+    return getattr(obj, "width", 0)
+
+
+def _with_width(obj, width: int):
+    if isinstance(obj, (bytes, bytearray)):
+        return Octets(obj, width)
+    if isinstance(obj, dict):
+        obj["_width"] = width
+    elif isinstance(obj, list):
+        obj.width = width
+    return obj
+
+
+class Counted(c.Subconstruct):
+    """A length (``Length``) then ``subcon`` parsed within exactly that many octets.
+
+    The value is ``subcon``'s value; when it is bytes, a container or a list it remembers the
+    length's encoding width so that building gives back a non-minimal length unchanged.
+    """
+
+    def _parse(self, stream, context, path):
+        n = Length._parsereport(stream, context, path)
+        if n > remaining(stream):
+            raise Expected(f"{int(n)} octet(s) as the length says", f"{remaining(stream)} left")
+        sub = c.core.BytesIOWithOffsets.from_reading(stream, n, path)
+        obj = self.subcon._parsereport(sub, context, path)
+        left = remaining(sub)
+        if left:
+            e = Expected(f"{int(n)} octet(s) of content as the length says", f"{left} octet(s) unused")
+            e.offset = sub.tell()
+            raise e
+        return _with_width(obj, n.width) if n.width > _minimal_width(n) else obj
+
+    def _build(self, obj, stream, context, path):
+        sub = io.BytesIO()
+        self.subcon._build(obj, sub, context, path)
+        data = sub.getvalue()
+        width = _width_of(obj)
+        n = Len(len(data), width) if width > _minimal_width(len(data)) else len(data)
+        Length._build(n, stream, context, path)
+        c.stream_write(stream, data, len(data), path)
+        return obj
+
+    def _sizeof(self, context, path):
+        raise c.SizeofError("variable length", path=path)
+
+
+class CountedArray(c.Subconstruct):
+    """A count (``Length`` encoding, as A-XDR SEQUENCE OF) then that many ``subcon`` elements.
+
+    Every element must take at least one octet: a count larger than the octets left is refused
+    at once, so no input makes the parser loop or allocate beyond its size.
+    """
+
+    def _parse(self, stream, context, path):
+        n = Length._parsereport(stream, context, path)
+        if n > remaining(stream):
+            raise Expected(f"{int(n)} element(s) as the count says", f"only {remaining(stream)} octet(s) left")
+        items = ListContainer()
+        for i in range(n):
+            context._index = i
+            items.append(self.subcon._parsereport(stream, context, path))
+        return _with_width(items, n.width) if n.width > _minimal_width(n) else items
+
+    def _build(self, obj, stream, context, path):
+        width = _width_of(obj)
+        n = Len(len(obj), width) if width > _minimal_width(len(obj)) else len(obj)
+        Length._build(n, stream, context, path)
+        for i, item in enumerate(obj):
+            context._index = i
+            self.subcon._build(item, stream, context, path)
+        return obj
+
+    def _sizeof(self, context, path):
+        raise c.SizeofError("variable count", path=path)
+
+
+class AxdrOptional(c.Subconstruct):
+    """A-XDR OPTIONAL (and DEFAULT): a presence octet, 0x00 absent (value None), 0x01 then the value."""
+
+    def __init__(self, subcon):
+        super().__init__(subcon)
+        self.flagbuildnone = True
+
+    def _parse(self, stream, context, path):
+        flag = c.stream_read(stream, 1, path)[0]
+        if flag == 0:
+            return None
+        if flag != 1:
+            raise Expected("a presence octet 0x00 or 0x01", f"0x{flag:02X}")
+        return self.subcon._parsereport(stream, context, path)
+
+    def _build(self, obj, stream, context, path):
+        if obj is None:
+            c.stream_write(stream, b"\x00", 1, path)
+            return None
+        c.stream_write(stream, b"\x01", 1, path)
+        return self.subcon._build(obj, stream, context, path)
+
+    def _sizeof(self, context, path):
+        raise c.SizeofError("optional", path=path)
+
+
+def new_stream(data: bytes, base: int = 0) -> io.BytesIO:
+    return c.core.BytesIOWithOffsets(bytes(data), None, base)

@@ -1,0 +1,452 @@
+"""ACSE APDUs (AARQ, AARE, RLRQ, RLRE) in BER, as profiled by IEC 62056-5-3 (Green Book).
+
+Each APDU is its [APPLICATION n] tag, a definite length, then a sequence of context-tagged
+components. The components are decoded as a *list* of ``(tag, value)`` items rather than fixed
+fields: the AARE is a SET in ISO 8650, meters send components in unusual orders, and a component
+this module does not know must survive decoding (its value is kept as bytes) and rebuild
+byte-exact. ``component(apdu, name)`` picks one out for views.
+
+Tag numbers (ISO/IEC 8650-1 ACSE-1 as used by DLMS): explicit tags are constructed (0xA0 | n),
+implicit primitive ones are 0x80 | n, so implementation-information [29] IMPLICIT GraphicString
+is 0x9D, and the EXTERNAL / SEQUENCE alternatives of Authentication-value are 0xA2 / 0xA3.
+The user-information octet string holds one xDLMS APDU: the plain Initiate* and
+ConfirmedServiceError are decoded with ``initiate.py``; ciphered forms stay bytes here.
+
+A tagged value is ``Struct("tag" / Enum, "value" / Switch(tag, {name: Counted(schema)}))``: the
+length sits inside each alternative because ``Counted`` builds its content in a fresh context,
+where a ``Switch`` on the sibling ``tag`` could not see it.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from typing import Any
+
+import construct as c
+from construct import this
+
+from . import initiate
+from ._core import Choice, Counted, Expected, ListContainer, Struct, remaining
+
+__all__ = [
+    "AARE",
+    "AARE_COMPONENTS",
+    "AARQ",
+    "AARQ_COMPONENTS",
+    "ACSE_SERVICE_PROVIDER_DIAGNOSTICS",
+    "ACSE_SERVICE_USER_DIAGNOSTICS",
+    "APDUS",
+    "APPLICATION_CONTEXT_NAMES",
+    "ASSOCIATION_RESULTS",
+    "AUTHENTICATION_VALUE_CHOICES",
+    "LAYER",
+    "MECHANISM_NAMES",
+    "RELEASE_REQUEST_REASONS",
+    "RELEASE_RESPONSE_REASONS",
+    "RLRE",
+    "RLRE_COMPONENTS",
+    "RLRQ",
+    "RLRQ_COMPONENTS",
+    "USER_INFORMATION_APDUS",
+    "AcseApdu",
+    "ApplicationContextName",
+    "AuthenticationValue",
+    "BerInteger",
+    "MechanismName",
+    "ObjectIdentifier",
+    "OctetString",
+    "ResultSourceDiagnostic",
+    "UserInformation",
+    "XdlmsApdu",
+    "component",
+    "oid_name",
+]
+
+LAYER = "acse"
+"""The layer name to pass to ``parse`` for these schemas (errors then say ``acse``)."""
+
+
+# --- BER primitives -----------------------------------------------------------------------------
+
+def _minimal_width(n: int) -> int:
+    return 1 if n < 0x80 else 1 + (n.bit_length() + 7) // 8
+
+
+class _Counted(Counted):
+    """``Counted`` that also keeps a non-minimal length around a scalar (INTEGER, OID) value.
+
+    ``Counted`` remembers the length's width on bytes, containers and lists; the scalars made
+    here (``_Int``, ``_Oid`` and construct's enum values) take it as a ``width`` attribute, which
+    ``Counted`` reads back when building.
+    """
+
+    def _parse(self, stream, context, path):
+        start = io.BytesIO.tell(stream)
+        first = stream.getbuffer()[start] if remaining(stream) else 0
+        obj = super()._parse(stream, context, path)
+        width = 1 if first < 0x80 else 1 + (first & 0x7F)
+        content = io.BytesIO.tell(stream) - start - width
+        if width > _minimal_width(content) and not isinstance(obj, (bytes, dict, list)):
+            if isinstance(obj, c.EnumIntegerString):  # Enum hands out shared instances: copy
+                obj = c.EnumIntegerString.new(obj.intvalue, str(obj))
+            try:
+                obj.width = width
+            except AttributeError:  # a plain int or str cannot carry it; nothing made here is
+                pass
+        return obj
+
+
+class _Tag(c.Construct):
+    """One fixed BER tag octet; any other octet is an error that names both."""
+
+    def __init__(self, tag: int, what: str):
+        super().__init__()
+        self.tag = tag
+        self.what = what
+        self.flagbuildnone = True
+
+    def _parse(self, stream, context, path):
+        got = c.stream_read(stream, 1, path)[0]
+        if got != self.tag:
+            raise Expected(f"tag 0x{self.tag:02X} ({self.what})", f"0x{got:02X}")
+        return got
+
+    def _build(self, obj, stream, context, path):
+        c.stream_write(stream, bytes([self.tag]), 1, path)
+        return self.tag
+
+    def _sizeof(self, context, path):
+        return 1
+
+
+class _Int(int):
+    """A decoded INTEGER; an instance can carry the ``width`` of a non-minimal length."""
+
+
+class _Oid(str):
+    """A decoded OBJECT IDENTIFIER in dotted form; can carry a length ``width`` like ``_Int``."""
+
+
+class _BerInteger(c.Adapter):
+    """INTEGER contents (X.690 8.3): two's complement, big-endian, in the fewest octets."""
+
+    def _decode(self, obj: bytes, context, path):
+        if not obj:
+            raise Expected("at least one content octet for an INTEGER", "none")
+        if len(obj) > 1 and ((obj[0] == 0x00 and obj[1] < 0x80) or
+                             (obj[0] == 0xFF and obj[1] >= 0x80)):
+            raise Expected("an INTEGER in the fewest octets (X.690 8.3.2)", obj.hex().upper())
+        return _Int(int.from_bytes(obj, "big", signed=True))
+
+    def _encode(self, obj, context, path):
+        n = int(obj)
+        return n.to_bytes((n if n >= 0 else ~n).bit_length() // 8 + 1, "big", signed=True)
+
+
+BerInteger = _BerInteger(c.GreedyBytes)
+"""The contents octets of a BER INTEGER (the length comes from the enclosing ``Counted``)."""
+
+
+class _ObjectIdentifier(c.Adapter):
+    """OBJECT IDENTIFIER contents (X.690 8.19) <-> dotted string; non-minimal arcs are refused
+    (X.690 8.19.2), so every accepted encoding rebuilds byte-exact from the dotted form."""
+
+    def _decode(self, obj: bytes, context, path):
+        if not obj:
+            raise Expected("at least one content octet for an OBJECT IDENTIFIER", "none")
+        if obj[-1] & 0x80:
+            raise Expected("the last OBJECT IDENTIFIER octet to end its arc", obj.hex().upper())
+        arcs: list[int] = []
+        value, fresh = 0, True
+        for octet in obj:
+            if fresh and octet == 0x80:
+                raise Expected("OBJECT IDENTIFIER arcs in the fewest octets (X.690 8.19.2)",
+                               obj.hex().upper())
+            value = (value << 7) | (octet & 0x7F)
+            fresh = not octet & 0x80
+            if fresh:
+                arcs.append(value)
+                value = 0
+        first = min(arcs[0] // 40, 2)
+        return _Oid(".".join(map(str, [first, arcs[0] - 40 * first, *arcs[1:]])))
+
+    def _encode(self, obj, context, path):
+        try:
+            arcs = [int(part) for part in str(obj).split(".")]
+        except ValueError:
+            raise c.ConstructError(f"not a dotted OBJECT IDENTIFIER: {obj!r}", path=path) from None
+        if len(arcs) < 2 or arcs[0] > 2 or (arcs[0] < 2 and arcs[1] >= 40) or min(arcs) < 0:
+            raise c.ConstructError(f"not a valid OBJECT IDENTIFIER: {obj!r}", path=path)
+        out = bytearray()
+        for arc in [40 * arcs[0] + arcs[1], *arcs[2:]]:
+            chunk = [arc & 0x7F]
+            arc >>= 7
+            while arc:
+                chunk.append(0x80 | (arc & 0x7F))
+                arc >>= 7
+            out += bytes(reversed(chunk))
+        return bytes(out)
+
+
+ObjectIdentifier = _ObjectIdentifier(c.GreedyBytes)
+"""The contents octets of a BER OBJECT IDENTIFIER, as a dotted string ("2.16.756.5.8.1.1")."""
+
+
+def _bit_string(named: Mapping[int, str]) -> Struct:
+    """BIT STRING contents: the unused-bits octet, the bit octets, and the named bits set."""
+
+    def names(ctx) -> list[str]:
+        bits = bytes(ctx.bits)
+        return [name for bit, name in named.items()
+                if bit // 8 < len(bits) and bits[bit // 8] & (0x80 >> (bit % 8))]
+
+    return Struct("unused_bits" / c.Int8ub, "bits" / c.GreedyBytes, "named" / c.Computed(names))
+
+
+def _enum_integer(values: Mapping[int, str]) -> c.Construct:
+    return c.Enum(BerInteger, **{name: value for value, name in values.items()})
+
+
+def _integer(values: Mapping[int, str] | None = None) -> Struct:
+    """An explicitly tagged INTEGER: universal tag 0x02, length, contents (named if ``values``)."""
+    return Struct("tag" / _Tag(0x02, "INTEGER"),
+                  "value" / _Counted(_enum_integer(values) if values else BerInteger))
+
+
+OctetString = Struct("tag" / _Tag(0x04, "OCTET STRING"), "value" / Counted(c.GreedyBytes))
+"""An explicitly tagged OCTET STRING (AP-title and AE-qualifier in DLMS: e.g. a system title)."""
+
+
+# --- names --------------------------------------------------------------------------------------
+
+APPLICATION_CONTEXT_NAMES: dict[str, str] = {
+    "2.16.756.5.8.1.1": "logical_name_referencing_no_ciphering",
+    "2.16.756.5.8.1.2": "short_name_referencing_no_ciphering",
+    "2.16.756.5.8.1.3": "logical_name_referencing_with_ciphering",
+    "2.16.756.5.8.1.4": "short_name_referencing_with_ciphering",
+}
+"""COSEM application context names {joint-iso-ccitt(2) country(16) country-name(756)
+identified-organization(5) DLMS-UA(8) application-context(1) context_id(x)}."""
+
+MECHANISM_NAMES: dict[str, str] = {
+    "2.16.756.5.8.2.0": "lowest_level_security",
+    "2.16.756.5.8.2.1": "low_level_security",
+    "2.16.756.5.8.2.2": "high_level_security",
+    "2.16.756.5.8.2.3": "high_level_security_md5",
+    "2.16.756.5.8.2.4": "high_level_security_sha1",
+    "2.16.756.5.8.2.5": "high_level_security_gmac",
+    "2.16.756.5.8.2.6": "high_level_security_sha256",
+    "2.16.756.5.8.2.7": "high_level_security_ecdsa",
+}
+"""COSEM authentication mechanism names {... DLMS-UA(8) authentication-mechanism-name(2) id}."""
+
+
+def oid_name(oid: str) -> str | None:
+    """The COSEM name of an application context or mechanism OID, or None."""
+    return APPLICATION_CONTEXT_NAMES.get(oid) or MECHANISM_NAMES.get(oid)
+
+
+ApplicationContextName = Struct(
+    "tag" / _Tag(0x06, "OBJECT IDENTIFIER"),
+    "oid" / _Counted(ObjectIdentifier),
+    "name" / c.Computed(lambda ctx: APPLICATION_CONTEXT_NAMES.get(ctx.oid)),
+)
+"""application-context-name [1] EXPLICIT OBJECT IDENTIFIER; ``name`` None when not COSEM's."""
+
+MechanismName = Struct(
+    "oid" / ObjectIdentifier,
+    "name" / c.Computed(lambda ctx: MECHANISM_NAMES.get(ctx.oid)),
+)
+"""mechanism-name [n] IMPLICIT OBJECT IDENTIFIER (the component's contents are the OID's)."""
+
+ASSOCIATION_RESULTS = {0: "accepted", 1: "rejected_permanent", 2: "rejected_transient"}
+ACSE_SERVICE_USER_DIAGNOSTICS = {
+    0: "null", 1: "no_reason_given", 2: "application_context_name_not_supported",
+    3: "calling_ap_title_not_recognized", 4: "calling_ap_invocation_identifier_not_recognized",
+    5: "calling_ae_qualifier_not_recognized", 6: "calling_ae_invocation_identifier_not_recognized",
+    7: "called_ap_title_not_recognized", 8: "called_ap_invocation_identifier_not_recognized",
+    9: "called_ae_qualifier_not_recognized", 10: "called_ae_invocation_identifier_not_recognized",
+    11: "authentication_mechanism_name_not_recognised",
+    12: "authentication_mechanism_name_required", 13: "authentication_failure",
+    14: "authentication_required",
+}
+ACSE_SERVICE_PROVIDER_DIAGNOSTICS = {0: "null", 1: "no_reason_given", 2: "no_common_acse_version"}
+RELEASE_REQUEST_REASONS = {0: "normal", 1: "urgent", 30: "user_defined"}
+RELEASE_RESPONSE_REASONS = {0: "normal", 1: "not_finished", 30: "user_defined"}
+
+ResultSourceDiagnostic = Struct(
+    "tag" / c.Enum(c.Int8ub, acse_service_user=0xA1, acse_service_provider=0xA2),
+    "value" / Choice(this.tag, {
+        "acse_service_user": Counted(_integer(ACSE_SERVICE_USER_DIAGNOSTICS)),
+        "acse_service_provider": Counted(_integer(ACSE_SERVICE_PROVIDER_DIAGNOSTICS)),
+    }, "an Associate-source-diagnostic alternative"),
+)
+"""result-source-diagnostic [3]: CHOICE acse-service-user [1] / acse-service-provider [2]."""
+
+AUTHENTICATION_VALUE_CHOICES = {0x80: "charstring", 0x81: "bitstring", 0xA2: "external",
+                                0xA3: "other"}
+
+AuthenticationValue = Struct(
+    "tag" / c.Enum(c.Int8ub, **{name: tag for tag, name in AUTHENTICATION_VALUE_CHOICES.items()}),
+    "value" / Choice(this.tag, {
+        "charstring": Counted(c.GreedyBytes),
+        "bitstring": Counted(_bit_string({})),
+        "external": Counted(c.GreedyBytes),
+        "other": Counted(c.GreedyBytes),
+    }, "an Authentication-value alternative"),
+)
+"""Authentication-value CHOICE: charstring [0] (LLS password, HLS challenge) is kept as bytes."""
+
+
+# --- user-information ---------------------------------------------------------------------------
+
+USER_INFORMATION_APDUS: dict[int, str] = {
+    0x01: "initiate_request", 0x08: "initiate_response", 0x0E: "confirmed_service_error",
+    0x21: "glo_initiate_request", 0x28: "glo_initiate_response",
+    0x2E: "glo_confirmed_service_error",
+    0x41: "ded_initiate_request", 0x48: "ded_initiate_response",
+    0x4E: "ded_confirmed_service_error",
+    0xDB: "general_glo_ciphering", 0xDC: "general_ded_ciphering", 0xDD: "general_ciphering",
+}
+"""xDLMS APDUs accepted inside user-information: tag -> name."""
+
+_PLAIN = {name: schema for name, schema in initiate.APDUS.values()}
+
+XdlmsApdu = Struct(
+    "tag" / c.Enum(c.Int8ub, **{name: tag for tag, name in USER_INFORMATION_APDUS.items()}),
+    "body" / Choice(this.tag, {name: _PLAIN.get(name, c.GreedyBytes)
+                               for name in USER_INFORMATION_APDUS.values()},
+                    "an xDLMS APDU allowed in user-information"),
+)
+"""The xDLMS APDU in user-information; ciphered ones keep every octet after the tag as bytes."""
+
+UserInformation = Struct(
+    "tag" / _Tag(0x04, "OCTET STRING"),
+    "value" / Counted(XdlmsApdu),
+)
+"""user-information [30] EXPLICIT Association-information (an OCTET STRING in DLMS)."""
+
+
+# --- components ---------------------------------------------------------------------------------
+
+class _Components(c.Subconstruct):
+    """Components one after another until the enclosing length is used up (maybe none).
+
+    Every component takes at least two octets (tag and length), so the loop is bounded by the
+    input; a component that does not fit is an error at its offset, never skipped.
+    """
+
+    def _parse(self, stream, context, path):
+        items = ListContainer()
+        while remaining(stream) > 0:
+            items.append(self.subcon._parsereport(stream, context, path))
+        return items
+
+    def _build(self, obj, stream, context, path):
+        for item in obj:
+            self.subcon._build(item, stream, context, path)
+        return obj
+
+    def _sizeof(self, context, path):
+        raise c.SizeofError("variable number of components", path=path)
+
+
+def _apdu(table: Mapping[int, tuple[str, c.Construct]]) -> Struct:
+    names = {name: tag for tag, (name, _) in table.items()}
+    item = Struct(
+        "tag" / c.Enum(c.Int8ub, **names),
+        "value" / c.Switch(this.tag, {name: _Counted(schema) for name, schema in table.values()},
+                           default=Counted(c.GreedyBytes)),
+    )
+    return Struct("components" / Counted(_Components(item)))
+
+
+_PROTOCOL_VERSION = _bit_string({0: "version1"})
+_ACSE_REQUIREMENTS = _bit_string({0: "authentication", 1: "application_context_negotiation"})
+_INVOCATION_ID = _integer()
+
+_AARQ = {
+    0x80: ("protocol_version", _PROTOCOL_VERSION),
+    0xA1: ("application_context_name", ApplicationContextName),
+    0xA2: ("called_ap_title", OctetString),
+    0xA3: ("called_ae_qualifier", OctetString),
+    0xA4: ("called_ap_invocation_id", _INVOCATION_ID),
+    0xA5: ("called_ae_invocation_id", _INVOCATION_ID),
+    0xA6: ("calling_ap_title", OctetString),
+    0xA7: ("calling_ae_qualifier", OctetString),
+    0xA8: ("calling_ap_invocation_id", _INVOCATION_ID),
+    0xA9: ("calling_ae_invocation_id", _INVOCATION_ID),
+    0x8A: ("sender_acse_requirements", _ACSE_REQUIREMENTS),
+    0x8B: ("mechanism_name", MechanismName),
+    0xAC: ("calling_authentication_value", AuthenticationValue),
+    0xAD: ("application_context_name_list", c.GreedyBytes),
+    0x9D: ("implementation_information", c.GreedyBytes),
+    0xBE: ("user_information", UserInformation),
+}
+_AARE = {
+    0x80: ("protocol_version", _PROTOCOL_VERSION),
+    0xA1: ("application_context_name", ApplicationContextName),
+    0xA2: ("result", _integer(ASSOCIATION_RESULTS)),
+    0xA3: ("result_source_diagnostic", ResultSourceDiagnostic),
+    0xA4: ("responding_ap_title", OctetString),
+    0xA5: ("responding_ae_qualifier", OctetString),
+    0xA6: ("responding_ap_invocation_id", _INVOCATION_ID),
+    0xA7: ("responding_ae_invocation_id", _INVOCATION_ID),
+    0x88: ("responder_acse_requirements", _ACSE_REQUIREMENTS),
+    0x89: ("mechanism_name", MechanismName),
+    0xAA: ("responding_authentication_value", AuthenticationValue),
+    0xAB: ("application_context_name_list", c.GreedyBytes),
+    0x9D: ("implementation_information", c.GreedyBytes),
+    0xBE: ("user_information", UserInformation),
+}
+_RLRQ = {
+    0x80: ("reason", _enum_integer(RELEASE_REQUEST_REASONS)),
+    0xBE: ("user_information", UserInformation),
+}
+_RLRE = {
+    0x80: ("reason", _enum_integer(RELEASE_RESPONSE_REASONS)),
+    0xBE: ("user_information", UserInformation),
+}
+
+AARQ_COMPONENTS = {tag: name for tag, (name, _) in _AARQ.items()}
+AARE_COMPONENTS = {tag: name for tag, (name, _) in _AARE.items()}
+RLRQ_COMPONENTS = {tag: name for tag, (name, _) in _RLRQ.items()}
+RLRE_COMPONENTS = {tag: name for tag, (name, _) in _RLRE.items()}
+
+AARQ = _apdu(_AARQ)
+"""AARQ-apdu [APPLICATION 0] (after the 0x60): ``components``, a list of {tag, value}."""
+AARE = _apdu(_AARE)
+"""AARE-apdu [APPLICATION 1] (after the 0x61)."""
+RLRQ = _apdu(_RLRQ)
+"""RLRQ-apdu [APPLICATION 2] (after the 0x62)."""
+RLRE = _apdu(_RLRE)
+"""RLRE-apdu [APPLICATION 3] (after the 0x63)."""
+
+APDUS: dict[int, tuple[str, c.Construct]] = {
+    0x60: ("aarq", AARQ),
+    0x61: ("aare", AARE),
+    0x62: ("rlrq", RLRQ),
+    0x63: ("rlre", RLRE),
+}
+"""COSEMpdu tag -> (name, schema of the octets after the tag)."""
+
+AcseApdu = Struct(
+    "tag" / c.Enum(c.Int8ub, **{name: tag for tag, (name, _) in APDUS.items()}),
+    "body" / Choice(this.tag, dict(APDUS.values()), "an ACSE APDU tag"),
+)
+"""A whole ACSE APDU, tag included (the COSEMpdu dispatcher does the same over all APDUs)."""
+
+
+def component(apdu: Mapping[str, Any] | list, name: str, default: Any = None) -> Any:
+    """The value of the first component called ``name`` in a decoded AARQ/AARE/RLRQ/RLRE.
+
+    ``apdu`` may be the whole ``AcseApdu`` container, its ``body``, or the components list.
+    """
+    if isinstance(apdu, Mapping):
+        apdu = apdu.get("body", apdu)
+        apdu = apdu.get("components", []) if isinstance(apdu, Mapping) else apdu
+    for item in apdu:
+        if item["tag"] == name:
+            return item["value"]
+    return default

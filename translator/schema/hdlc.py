@@ -1,0 +1,414 @@
+"""HDLC frame format type 3 (IEC 62056-46 / IEC 62056-7-6) and the SNRM/UA parameter field.
+
+One frame, as ``HdlcFrame`` parses it (every field keeps its octets so the frame rebuilds exactly)::
+
+    opening_flag  True when the frame starts with its own 0x7E; False when it shares the previous
+                  frame's closing flag (7E f1 7E f2 7E) or was given without flags
+    format        Container(format_type=0xA, segmentation=bool, length=octets from the format
+                  field through the FCS); on build a length of None is computed
+    destination_address, source_address
+                  Container(size=1|2|4, address=int, upper=int|None, lower=int|None): ``address``
+                  joins every 7-bit group; for 2- and 4-octet addresses ``upper`` is the logical
+                  device and ``lower`` the physical device address
+    control       Container(kind, pf, ns, nr, value): kind is one of ``CONTROL_KINDS`` (I, RR, RNR,
+                  REJ, SREJ, SNRM, DISC, UA, DM, FRMR, UI) or "unknown"; ns/nr are None where the
+                  frame type has none; ``value`` is the octet as received
+    hcs, hcs_ok   header check sequence (2 octets, None when no information field follows) and
+                  whether it matches; a bad CRC is marked, never raised
+    information   bytes, or None when the frame has no information field
+    fcs, fcs_ok   frame check sequence and whether it matches
+    closing_flag  True when a 0x7E follows the FCS
+
+On build an ``hcs``/``fcs`` of None is computed, stored octets are written as they are (so a frame
+with a bad CRC rebuilds exactly and a tree made from scratch gets correct CRCs).
+"""
+
+from __future__ import annotations
+
+import construct as c
+from construct import Container, ListContainer
+
+from ..crc import check_sequence
+from ._core import Expected, Struct, remaining
+from .transparency import Stuffed
+
+__all__ = [
+    "FLAG", "HdlcFrame", "HdlcStuffedFrame", "HdlcParameters", "CONTROL_KINDS", "CheckSequence",
+    "HdlcParameterValue", "parameters_dict", "control_octet", "header_length",
+]
+
+FLAG = 0x7E
+FORMAT_TYPE_3 = 0xA
+
+# Control field kinds, lower case of the HDLC frame names (IEC 62056-46 6.4.3 / ISO/IEC 13239).
+CONTROL_KINDS = ("i", "rr", "rnr", "rej", "srej", "snrm", "disc", "ua", "dm", "frmr", "ui")
+_SUPERVISORY = {0x01: "rr", 0x05: "rnr", 0x09: "rej", 0x0D: "srej"}          # control & 0x0F
+_UNNUMBERED = {0x83: "snrm", 0x43: "disc", 0x63: "ua", 0x0F: "dm", 0x87: "frmr", 0x03: "ui"}  # & 0xEF
+_SUPERVISORY_CODE = {v: k for k, v in _SUPERVISORY.items()}
+_UNNUMBERED_CODE = {v: k for k, v in _UNNUMBERED.items()}
+
+
+class _FlagPresent(c.Construct):
+    """An optional 0x7E flag: True when present (and consumed), False otherwise."""
+
+    def __init__(self):
+        super().__init__()
+        self.flagbuildnone = True
+
+    def _parse(self, stream, context, path):
+        here = stream.tell()
+        octet = stream.read(1)
+        if octet == b"\x7e":
+            return True
+        stream.seek(here)
+        return False
+
+    def _build(self, obj, stream, context, path):
+        present = True if obj is None else bool(obj)
+        if present:
+            c.stream_write(stream, b"\x7e", 1, path)
+        return present
+
+    def _sizeof(self, context, path):
+        raise c.SizeofError("optional flag", path=path)
+
+
+def _address_size(addr) -> int:
+    """The number of octets an address container builds to (its ``size``, else the smallest that fits)."""
+    size = addr.get("size")
+    if size:
+        return int(size)
+    upper, lower = addr.get("upper"), addr.get("lower")
+    if upper is None and lower is None:
+        return 1 if int(addr["address"]) < 0x80 else 4
+    return 2 if int(upper) < 0x80 and int(lower) < 0x80 else 4
+
+
+def header_length(ctx) -> int:
+    """Octets of format, addresses and control: what the HCS covers."""
+    return 2 + _address_size(ctx["destination_address"]) + _address_size(ctx["source_address"]) + 1
+
+
+class _Format(c.Construct):
+    """The format field: type 0xA (4 bits), segmentation S (1 bit), frame length (11 bits)."""
+
+    def _parse(self, stream, context, path):
+        value = int.from_bytes(c.stream_read(stream, 2, path), "big")
+        if value >> 12 != FORMAT_TYPE_3:
+            raise Expected("HDLC frame format type 3 (0xA in the top 4 bits of the format field)",
+                           f"0x{value >> 12:X}")
+        return Container(format_type=FORMAT_TYPE_3, segmentation=bool(value & 0x0800),
+                         length=value & 0x07FF)
+
+    def _build(self, obj, stream, context, path):
+        obj = obj or Container()
+        length = obj.get("length")
+        if length is None:
+            info = context.get("information")
+            length = header_length(context) + 2 + (2 + len(info) if info is not None else 0)
+        if not 0 <= int(length) <= 0x7FF:
+            raise c.ConstructError(f"HDLC frame length {length} does not fit 11 bits", path=path)
+        value = FORMAT_TYPE_3 << 12 | (0x0800 if obj.get("segmentation") else 0) | int(length)
+        c.stream_write(stream, value.to_bytes(2, "big"), 2, path)
+        return Container(format_type=FORMAT_TYPE_3, segmentation=bool(obj.get("segmentation")),
+                         length=int(length))
+
+    def _sizeof(self, context, path):
+        return 2
+
+
+class _Address(c.Construct):
+    """An HDLC address of 1, 2 or 4 octets; the LSB of each octet is 1 on the last one."""
+
+    def _parse(self, stream, context, path):
+        groups = []
+        while True:
+            octet = c.stream_read(stream, 1, path)[0]
+            groups.append(octet >> 1)
+            if octet & 1:
+                break
+            if len(groups) == 4:
+                raise Expected("an HDLC address of 1, 2 or 4 octets (extension bit set on the last)",
+                               "no extension bit in 4 octets")
+        size = len(groups)
+        if size == 3:
+            raise Expected("an HDLC address of 1, 2 or 4 octets", "3 octets")
+        address = 0
+        for g in groups:
+            address = address << 7 | g
+        if size == 1:
+            return Container(size=1, address=address, upper=None, lower=None)
+        half = 7 * size // 2
+        return Container(size=size, address=address, upper=address >> half,
+                         lower=address & ((1 << half) - 1))
+
+    def _build(self, obj, stream, context, path):
+        size = _address_size(obj)
+        if size not in (1, 2, 4):
+            raise c.ConstructError(f"HDLC address size {size} (must be 1, 2 or 4)", path=path)
+        upper, lower = obj.get("upper"), obj.get("lower")
+        half = 7 * size // 2
+        if size > 1 and upper is not None and lower is not None:
+            if not (0 <= upper < 1 << half and 0 <= lower < 1 << half):
+                raise c.ConstructError(f"HDLC address {upper}/{lower} does not fit {size} octets", path=path)
+            address = int(upper) << half | int(lower)
+        else:
+            address = int(obj["address"])
+        if not 0 <= address < 1 << (7 * size):
+            raise c.ConstructError(f"HDLC address {address} does not fit {size} octet(s)", path=path)
+        data = bytes(((address >> (7 * (size - 1 - i))) & 0x7F) << 1 | (i == size - 1) for i in range(size))
+        c.stream_write(stream, data, size, path)
+        if size == 1:
+            return Container(size=1, address=address, upper=None, lower=None)
+        return Container(size=size, address=address, upper=address >> half, lower=address & ((1 << half) - 1))
+
+    def _sizeof(self, context, path):
+        raise c.SizeofError("1, 2 or 4 octets", path=path)
+
+
+def _decode_control(value: int) -> Container:
+    pf = bool(value & 0x10)
+    if not value & 0x01:
+        return Container(kind="i", pf=pf, ns=(value >> 1) & 7, nr=value >> 5, value=value)
+    if not value & 0x02:
+        kind = _SUPERVISORY.get(value & 0x0F, "unknown")
+        return Container(kind=kind, pf=pf, ns=None, nr=value >> 5, value=value)
+    return Container(kind=_UNNUMBERED.get(value & 0xEF, "unknown"), pf=pf, ns=None, nr=None, value=value)
+
+
+def control_octet(control) -> int:
+    """The control octet of a control container: from kind/pf/ns/nr, or ``value`` for unknown kinds."""
+    kind = control.get("kind")
+    pf = 0x10 if control.get("pf") else 0
+    if kind == "i":
+        return (int(control.get("nr") or 0) & 7) << 5 | pf | (int(control.get("ns") or 0) & 7) << 1
+    if kind in _SUPERVISORY_CODE:
+        return (int(control.get("nr") or 0) & 7) << 5 | pf | _SUPERVISORY_CODE[kind]
+    if kind in _UNNUMBERED_CODE:
+        return _UNNUMBERED_CODE[kind] | pf
+    if control.get("value") is None:
+        raise ValueError(f"HDLC control kind {kind!r} needs a value")
+    return int(control["value"])
+
+
+class _Control(c.Construct):
+    """The control field, decoded to its frame kind, P/F bit and sequence numbers."""
+
+    def _parse(self, stream, context, path):
+        return _decode_control(c.stream_read(stream, 1, path)[0])
+
+    def _build(self, obj, stream, context, path):
+        try:
+            value = control_octet(obj)
+        except (ValueError, TypeError) as e:
+            raise c.ConstructError(str(e), path=path) from None
+        c.stream_write(stream, bytes([value]), 1, path)
+        return _decode_control(value)
+
+    def _sizeof(self, context, path):
+        return 1
+
+
+class CheckSequence(bytes):
+    """The two octets of an HCS or FCS as received, with ``ok`` telling whether they match."""
+
+    ok: bool
+
+    def __new__(cls, value: bytes, ok: bool):
+        self = super().__new__(cls, value)
+        self.ok = ok
+        return self
+
+    def __reduce__(self):
+        return (CheckSequence, (bytes(self), self.ok))
+
+
+class _Check(c.Construct):
+    """CRC-16/X.25 over the ``covered(ctx)`` octets just before it; kept and marked on parse."""
+
+    def __init__(self, covered):
+        super().__init__()
+        self.covered = covered
+        self.flagbuildnone = True
+
+    def _covered_octets(self, stream, context, path) -> bytes:
+        n = self.covered(context)
+        here = stream.tell()
+        stream.seek(here - n)
+        data = stream.read(n)
+        stream.seek(here)
+        if len(data) != n:
+            raise c.ConstructError("check sequence: covered octets not in the stream", path=path)
+        return data
+
+    def _parse(self, stream, context, path):
+        covered = self._covered_octets(stream, context, path)
+        value = c.stream_read(stream, 2, path)
+        return CheckSequence(value, check_sequence(covered) == value)
+
+    def _build(self, obj, stream, context, path):
+        if obj is None:
+            obj = check_sequence(self._covered_octets(stream, context, path))
+        if len(obj) != 2:
+            raise c.ConstructError("a check sequence is 2 octets", path=path)
+        c.stream_write(stream, bytes(obj), 2, path)
+        return obj
+
+    def _sizeof(self, context, path):
+        return 2
+
+
+def _information_length(ctx) -> int | None:
+    """Octets of the information field, None when the frame has none (then it has no HCS either)."""
+    if not ctx._parsing:
+        info = ctx.get("information")
+        return None if info is None else len(info)
+    length, header = ctx.format.length, header_length(ctx)
+    if length == header + 2:
+        return None
+    if length < header + 4:
+        e = Expected(f"a frame length of {header + 2} (no information field) or at least {header + 4}",
+                     str(length))
+        e.offset = ctx._io.tell() - header  # the format field, which holds the length
+        raise e
+    return length - header - 4
+
+
+class _Information(c.Construct):
+    """The information field: as many octets as the frame length leaves, or None."""
+
+    def __init__(self):
+        super().__init__()
+        self.flagbuildnone = True
+
+    def _parse(self, stream, context, path):
+        n = _information_length(context)
+        return None if n is None else c.stream_read(stream, n, path)
+
+    def _build(self, obj, stream, context, path):
+        if obj is not None:
+            c.stream_write(stream, bytes(obj), len(obj), path)
+        return obj
+
+    def _sizeof(self, context, path):
+        raise c.SizeofError("variable length", path=path)
+
+
+def _ok(key):
+    return lambda ctx: getattr(ctx.get(key), "ok", None)
+
+
+HdlcFrame = Struct(
+    "opening_flag" / _FlagPresent(),
+    "format" / _Format(),
+    "destination_address" / _Address(),
+    "source_address" / _Address(),
+    "control" / _Control(),
+    "hcs" / c.If(lambda ctx: _information_length(ctx) is not None, _Check(header_length)),
+    "hcs_ok" / c.Computed(_ok("hcs")),
+    "information" / _Information(),
+    "fcs" / _Check(lambda ctx: ctx.format.length - 2),
+    "fcs_ok" / c.Computed(_ok("fcs")),
+    "closing_flag" / _FlagPresent(),
+)
+
+# The same frame on a link that octet-stuffs (0x7D escapes); its container has one more key, ``escaped``.
+HdlcStuffedFrame = Stuffed(
+    HdlcFrame, lambda obj: (obj.get("opening_flag") is not False, obj.get("closing_flag") is not False))
+
+
+# --- SNRM / UA information field: HDLC parameter negotiation (IEC 62056-46 6.4.4.4.3.2) ---
+
+class HdlcParameterValue(int):
+    """A parameter value remembering how many octets it was sent in (1, 2 or 4)."""
+
+    width: int
+
+    def __new__(cls, value: int, width: int):
+        self = super().__new__(cls, value)
+        self.width = width
+        return self
+
+    def __reduce__(self):
+        return (HdlcParameterValue, (int(self), self.width))
+
+
+_PARAMETER_IDS = dict(
+    max_info_field_length_transmit=0x05,
+    max_info_field_length_receive=0x06,
+    window_size_transmit=0x07,
+    window_size_receive=0x08,
+)
+
+
+class _ParameterValue(c.Construct):
+    """A length octet then the value: an unsigned integer for known parameters, bytes otherwise."""
+
+    def _parse(self, stream, context, path):
+        n = c.stream_read(stream, 1, path)[0]
+        data = c.stream_read(stream, n, path)
+        if isinstance(context.parameter_id, c.EnumIntegerString) and n in (1, 2, 4):
+            return HdlcParameterValue(int.from_bytes(data, "big"), n)
+        return data
+
+    def _build(self, obj, stream, context, path):
+        if isinstance(obj, (bytes, bytearray)):
+            data = bytes(obj)
+        else:
+            value = int(obj)
+            width = getattr(obj, "width", None) or (1 if value < 0x100 else 2 if value < 0x10000 else 4)
+            data = value.to_bytes(width, "big")
+        if len(data) > 0xFF:
+            raise c.ConstructError("an HDLC parameter value is at most 255 octets", path=path)
+        c.stream_write(stream, bytes([len(data)]) + data, 1 + len(data), path)
+        return obj
+
+    def _sizeof(self, context, path):
+        raise c.SizeofError("variable length", path=path)
+
+
+_Parameter = Struct(
+    "parameter_id" / c.Enum(c.Int8ub, **_PARAMETER_IDS),
+    "value" / _ParameterValue(),
+)
+
+
+class _UntilEnd(c.Subconstruct):
+    """Elements of ``subcon`` until the (sub)stream ends; an element that does not parse is an error."""
+
+    def _parse(self, stream, context, path):
+        items = ListContainer()
+        while remaining(stream) > 0:
+            before = stream.tell()
+            items.append(self.subcon._parsereport(stream, context, path))
+            if stream.tell() == before:  # never loop without consuming input
+                raise Expected("a parameter", "nothing consumed")
+        return items
+
+    def _build(self, obj, stream, context, path):
+        for item in obj:
+            self.subcon._build(item, stream, context, path)
+        return obj
+
+    def _sizeof(self, context, path):
+        raise c.SizeofError("variable count", path=path)
+
+
+_ParameterList = _UntilEnd(_Parameter)
+
+HdlcParameters = Struct(
+    "format_identifier" / c.Const(0x81, c.Int8ub),
+    "group_identifier" / c.Const(0x80, c.Int8ub),
+    "group_length" / c.Rebuild(c.Int8ub, lambda ctx: len(_ParameterList.build(ctx.parameters))),
+    "parameters" / c.FixedSized(c.this.group_length, _ParameterList),
+)
+
+
+def parameters_dict(parameters) -> dict:
+    """The parameters of a parsed ``HdlcParameters`` by name (unknown ids as ``"0xNN"``)."""
+    out = {}
+    for p in parameters.parameters:
+        pid = p.parameter_id
+        name = str(pid) if isinstance(pid, c.EnumIntegerString) else f"0x{int(pid):02X}"
+        out[name] = p.value
+    return out

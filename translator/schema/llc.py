@@ -1,0 +1,50 @@
+"""The 3-octet LLC header in front of an APDU on HDLC and PLC links; one schema for both profiles.
+
+* IEC 62056-46 (HDLC, ``profile = "iec62056_46"``): destination LSAP 0xE6, source LSAP 0xE6
+  (command, client -> server) or 0xE7 (response, server -> client), LLC quality 0x00.
+* IEC 61334-4-32 (S-FSK PLC, ``profile = "iec61334_4_32"``): a control octet 0x90 (DL-Data
+  request), then destination and source LSAP. The order and the 0x90 are those of public
+  implementations (Gurux's PLC framing writes 0x90, server address, client address; the andrebdo
+  Wireshark dissector and its sample capture read ``90 01 01`` before the APDU); the standard
+  itself was not available to check.
+
+Fields: ``profile``, ``control`` (4-32 only, else None), ``destination_lsap``, ``source_lsap``,
+``quality`` (62056-46 only, else None) and the computed ``direction`` ("command" / "response" for
+62056-46, None for 4-32).
+"""
+
+from __future__ import annotations
+
+import construct as c
+
+from ._core import Reject, Struct
+
+__all__ = ["LlcHeader", "LLC_COMMAND", "LLC_RESPONSE", "LLC_432"]
+
+LLC_COMMAND = bytes((0xE6, 0xE6, 0x00))
+LLC_RESPONSE = bytes((0xE6, 0xE7, 0x00))
+LLC_432 = 0x90
+
+_Profile = c.Enum(c.Int8ub, iec62056_46=0xE6, iec61334_4_32=LLC_432)
+
+
+def _is(profile: str):
+    return lambda ctx: ctx.profile == profile
+
+
+def _direction(ctx):
+    if ctx.profile != "iec62056_46":
+        return None
+    return {0xE6: "command", 0xE7: "response"}.get(ctx.source_lsap)
+
+
+LlcHeader = Struct(
+    "profile" / c.Peek(_Profile),
+    c.If(lambda ctx: not isinstance(ctx.profile, c.EnumIntegerString),
+         Reject("an LLC header (0xE6 of IEC 62056-46 or 0x90 of IEC 61334-4-32)", lambda ctx: ctx.profile)),
+    "control" / c.If(_is("iec61334_4_32"), c.Const(LLC_432, c.Int8ub)),
+    "destination_lsap" / c.Int8ub,
+    "source_lsap" / c.Int8ub,
+    "quality" / c.If(_is("iec62056_46"), c.Int8ub),
+    "direction" / c.Computed(_direction),
+)

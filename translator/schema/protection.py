@@ -1,0 +1,287 @@
+"""Protected xDLMS APDUs (Green Book 9.2.7.2 and the COSEMpdu ASN.1): security header and layouts.
+
+Decryption is not done here: a protected APDU decodes to its security header (security control,
+invocation counter, system titles, key information) and opaque ciphered octets, so it can be
+shown, routed to the right keys and rebuilt byte-exact without any key. The split of ciphered
+text and authentication tag follows the security control octet: with the A bit set, the last 12
+octets are the tag (suites 0, 1 and 2 all use a 12-octet GCM tag); with A only, the "ciphered
+text" is the plaintext APDU itself.
+
+Layouts (A-XDR, every OCTET STRING length-prefixed):
+
+* glo-/ded- service-specific APDUs: tag, then one octet string holding
+  security control | invocation counter (Unsigned32) | ciphered text | tag.
+* general-glo-ciphering 0xDB, general-ded-ciphering 0xDC: system-title (may be empty),
+  ciphered-content (the same security header and ciphered text as above).
+* general-ciphering 0xDD: transaction-id, originator- and recipient-system-title, date-time,
+  other-information, key-info OPTIONAL, ciphered-content.
+* general-signing 0xDF: the same five octet strings, then content and signature.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import construct as c
+from construct import this
+
+from ._core import AxdrOptional, Choice, Counted, Expected, Struct, remaining
+
+__all__ = [
+    "APDUS", "BitFields", "SecurityControl", "SecuredContent", "ServiceSpecificCiphering",
+    "GeneralGloCiphering", "GeneralDedCiphering", "GeneralCiphering", "GeneralSigning",
+    "KeyInfo", "KeyId", "KekId", "StrictEnum", "AUTHENTICATION_TAG_LENGTH", "GLOBAL_TAGS",
+    "DEDICATED_TAGS", "GENERAL_TAGS", "UNPROTECTED_TAG", "SecurityHeader", "security_header",
+    "security_control_octet",
+]
+
+AUTHENTICATION_TAG_LENGTH = 12
+"""Octets of the GCM authentication tag in security suites 0, 1 and 2."""
+
+
+class StrictEnum(c.Enum):
+    """An Enum refusing unknown values where they are read, so the error names the tag's offset."""
+
+    def __init__(self, subcon, what: str, **mapping: int):
+        super().__init__(subcon, **mapping)
+        self.what = what
+
+    def _decode(self, obj, context, path):
+        if obj not in self.decmapping:
+            known = ", ".join(f"{v} {k}" for k, v in self.encmapping.items())
+            raise Expected(f"{self.what} ({known})", f"0x{obj:02X}")
+        return self.decmapping[obj]
+
+
+class BitFields(c.Adapter):
+    """One octet shown as named bit fields (low bit, width[, value names]).
+
+    Every one of the eight bits belongs to a field, so building the fields gives back exactly
+    the octet that was read; there is no separate raw value that could disagree with them.
+    One-bit fields without names are booleans.
+    """
+
+    def __init__(self, *fields: tuple):
+        super().__init__(c.Int8ub)
+        self.fields = [(f[0], f[1], f[2], f[3] if len(f) > 3 else None) for f in fields]
+        covered = sum(((1 << width) - 1) << low for _, low, width, _ in self.fields)
+        if covered != 0xFF:
+            raise ValueError("BitFields must name all eight bits")
+
+    def _decode(self, obj, context, path):
+        out = c.Container()
+        for name, low, width, names in self.fields:
+            value = (obj >> low) & ((1 << width) - 1)
+            if names is not None:
+                known = value in names
+                out[name] = c.EnumIntegerString.new(value, names[value]) if known else value
+            elif width == 1:
+                out[name] = bool(value)
+            else:
+                out[name] = value
+        return out
+
+    def _encode(self, obj, context, path):
+        if isinstance(obj, int):
+            return obj
+        octet = 0
+        for name, low, width, names in self.fields:
+            value = obj[name]
+            if isinstance(value, c.EnumIntegerString):
+                value = int(value)
+            elif isinstance(value, str):
+                reverse = {v: k for k, v in (names or {}).items()}
+                if value not in reverse:
+                    raise c.ConstructError(f"{name}: unknown value {value!r}", path=path)
+                value = reverse[value]
+            value = int(value)
+            if not 0 <= value < 1 << width:
+                raise c.ConstructError(f"{name}: {value} does not fit in {width} bit(s)", path=path)
+            octet |= value << low
+        return octet
+
+
+SecurityControl = BitFields(
+    ("security_suite_id", 0, 4),
+    ("authentication", 4, 1),
+    ("encryption", 5, 1),
+    ("key_set", 6, 1, {0: "unicast", 1: "broadcast"}),
+    ("compression", 7, 1),
+)
+"""Security control octet: bits 0-3 suite id, 4 A (authentication), 5 E (encryption),
+6 key set (0 unicast, 1 broadcast), 7 compression."""
+
+
+def security_control_octet(sc: Mapping[str, Any] | int) -> int:
+    """The security control octet of a decoded ``SecurityControl`` (e.g. 0x30)."""
+    return SecurityControl._encode(sc, None, "security_control")
+
+
+class _CipheredText(c.Construct):
+    """The octets after the security header, up to the authentication tag when the A bit is set.
+
+    Reads what is left of the enclosing octet string, so it must sit inside ``Counted``.
+    """
+
+    def _parse(self, stream, context, path):
+        left = remaining(stream)
+        keep = AUTHENTICATION_TAG_LENGTH if context.security_control["authentication"] else 0
+        if left < keep:
+            raise Expected(f"a {keep}-octet authentication tag (security control has the A bit)",
+                           f"{left} octet(s)")
+        return c.stream_read(stream, left - keep, path)
+
+    def _build(self, obj, stream, context, path):
+        data = bytes(obj)
+        c.stream_write(stream, data, len(data), path)
+        return obj
+
+    def _sizeof(self, context, path):
+        raise c.SizeofError("variable length", path=path)
+
+
+SecuredContent = Struct(
+    "security_control" / SecurityControl,
+    "invocation_counter" / c.Int32ub,
+    "ciphered_text" / _CipheredText(),
+    "tag" / c.If(lambda ctx: ctx.security_control["authentication"],
+                 c.Bytes(AUTHENTICATION_TAG_LENGTH)),
+)
+"""Security header, ciphered text and (A bit set) the 12-octet authentication tag, else None."""
+
+ServiceSpecificCiphering = Counted(SecuredContent)
+"""Body of every glo-/ded- service APDU: one octet string holding ``SecuredContent``."""
+
+_OCTETS = Counted(c.GreedyBytes)
+
+GeneralGloCiphering = Struct(
+    "system_title" / _OCTETS,
+    "ciphered_content" / Counted(SecuredContent),
+)
+"""general-glo-ciphering (0xDB); the system title may be empty (sent locally by some meters)."""
+
+GeneralDedCiphering = GeneralGloCiphering
+"""general-ded-ciphering (0xDC): the same layout, ciphered with the dedicated key."""
+
+KeyId = c.Enum(c.Int8ub, global_unicast_encryption_key=0, global_broadcast_encryption_key=1)
+KekId = c.Enum(c.Int8ub, master_key=0)
+
+KeyInfo = Struct(
+    "tag" / StrictEnum(c.Int8ub, "a key-info choice", identified_key=0, wrapped_key=1,
+                       agreed_key=2),
+    "value" / Choice(this.tag, {
+        "identified_key": Struct("key_id" / KeyId),
+        "wrapped_key": Struct("kek_id" / KekId, "key_ciphered_data" / _OCTETS),
+        "agreed_key": Struct("key_parameters" / _OCTETS, "key_ciphered_data" / _OCTETS),
+    }, "a key-info choice"),
+)
+"""Key-Info CHOICE of general-ciphering: identified, wrapped (with the KEK) or agreed key."""
+
+_GENERAL_HEADER = (
+    "transaction_id" / _OCTETS,
+    "originator_system_title" / _OCTETS,
+    "recipient_system_title" / _OCTETS,
+    "date_time" / _OCTETS,
+    "other_information" / _OCTETS,
+)
+
+GeneralCiphering = Struct(
+    *_GENERAL_HEADER,
+    "key_info" / AxdrOptional(KeyInfo),
+    "ciphered_content" / Counted(SecuredContent),
+)
+"""general-ciphering (0xDD): addressing and key information travel with the ciphered content."""
+
+GeneralSigning = Struct(
+    *_GENERAL_HEADER,
+    "content" / _OCTETS,
+    "signature" / _OCTETS,
+)
+"""general-signing (0xDF): content (an APDU, possibly itself ciphered) and its signature."""
+
+_SERVICES = {
+    # DLMS (SN and initiate) services: plain tag + 0x20 global, + 0x40 dedicated.
+    0x01: "initiate_request", 0x05: "read_request", 0x06: "write_request",
+    0x08: "initiate_response", 0x0C: "read_response", 0x0D: "write_response",
+    0x0E: "confirmed_service_error", 0x16: "unconfirmed_write_request",
+    0x18: "information_report_request",
+}
+_LN_SERVICES = {
+    # LN services: plain tag + 8 global, + 16 dedicated (no event-notification response exists).
+    0xC0: "get_request", 0xC1: "set_request", 0xC2: "event_notification_request",
+    0xC3: "action_request", 0xC4: "get_response", 0xC5: "set_response", 0xC7: "action_response",
+}
+
+UNPROTECTED_TAG: dict[int, int] = {
+    **{plain + 0x20: plain for plain in _SERVICES},
+    **{plain + 0x40: plain for plain in _SERVICES},
+    **{plain + 0x08: plain for plain in _LN_SERVICES},
+    **{plain + 0x10: plain for plain in _LN_SERVICES},
+}
+"""Protected service tag -> tag of the APDU it carries (the plaintext starts with that tag)."""
+
+GLOBAL_TAGS = frozenset({p + 0x20 for p in _SERVICES} | {p + 0x08 for p in _LN_SERVICES})
+DEDICATED_TAGS = frozenset({p + 0x40 for p in _SERVICES} | {p + 0x10 for p in _LN_SERVICES})
+GENERAL_TAGS = frozenset({0xDB, 0xDC, 0xDD, 0xDF})
+
+_NAMES = {**_SERVICES, **_LN_SERVICES}
+
+APDUS: dict[int, tuple[str, c.Construct]] = {
+    **{tag: ("glo_" + _NAMES[UNPROTECTED_TAG[tag]], ServiceSpecificCiphering)
+       for tag in sorted(GLOBAL_TAGS)},
+    **{tag: ("ded_" + _NAMES[UNPROTECTED_TAG[tag]], ServiceSpecificCiphering)
+       for tag in sorted(DEDICATED_TAGS)},
+    0xDB: ("general_glo_ciphering", GeneralGloCiphering),
+    0xDC: ("general_ded_ciphering", GeneralDedCiphering),
+    0xDD: ("general_ciphering", GeneralCiphering),
+    0xDF: ("general_signing", GeneralSigning),
+}
+"""First octet -> (name, schema of the octets after it) for every protected APDU."""
+
+
+@dataclass(frozen=True)
+class SecurityHeader:
+    """What decryption and views need from any ciphered APDU, whatever its kind."""
+
+    security_control: int
+    security_suite_id: int
+    authentication: bool
+    encryption: bool
+    key_set: str
+    compression: bool
+    invocation_counter: int
+    ciphered_text: bytes
+    tag: bytes | None
+    system_title: bytes | None = None
+    recipient_system_title: bytes | None = None
+    transaction_id: bytes | None = None
+
+
+def security_header(container: Mapping[str, Any]) -> SecurityHeader:
+    """The security header of a decoded glo-/ded-, general-glo/ded- or general-ciphering body.
+
+    ``system_title`` is the one carried in the APDU (general-glo/ded-ciphering, or the originator
+    of general-ciphering), None for service-specific APDUs, whose title comes from the association.
+    """
+    content = container.get("ciphered_content", container)
+    if "security_control" not in content:
+        raise ValueError("not a ciphered APDU body (no security header)")
+    sc = content["security_control"]
+    title = container.get("system_title", container.get("originator_system_title"))
+    return SecurityHeader(
+        security_control=security_control_octet(sc),
+        security_suite_id=int(sc["security_suite_id"]),
+        authentication=bool(sc["authentication"]),
+        encryption=bool(sc["encryption"]),
+        key_set=str(sc["key_set"]),
+        compression=bool(sc["compression"]),
+        invocation_counter=int(content["invocation_counter"]),
+        ciphered_text=bytes(content["ciphered_text"]),
+        tag=None if content.get("tag") is None else bytes(content["tag"]),
+        system_title=None if title is None else bytes(title),
+        recipient_system_title=(None if container.get("recipient_system_title") is None
+                                else bytes(container["recipient_system_title"])),
+        transaction_id=(None if container.get("transaction_id") is None
+                        else bytes(container["transaction_id"])),
+    )

@@ -1,0 +1,424 @@
+"""Frame finders: split a byte buffer into HDLC, wrapper or M-Bus frames and garbage runs.
+
+Each finder yields, in order, items that together cover every octet of the buffer exactly once:
+
+* ``Frame(layer, start, end, frame, schema)``: a delimited frame; ``frame`` is the container its
+  schema parsed (spans absolute), ``ok`` is False when a CRC or checksum failed, ``build()``
+  gives back its octets;
+* ``Garbage(layer, start, end, error, kind)``: octets that are not a frame; ``error`` is a
+  ``DecodeError`` saying what was expected at the start of the run. ``kind`` is "garbage",
+  "truncated" (a frame cut by the end of the buffer: keep it and retry with more data) or
+  "fill" (spare HDLC flags between frames, not an error on the line).
+
+``start``/``end`` are absolute (``base`` + index), ``end`` exclusive.
+
+HDLC frames are delimited by their length field, never by the next 0x7E: a 0x7E may occur in the
+HCS, the information field or the FCS. A frame whose FCS fails but whose flags and length agree
+is a frame marked bad; anything else is garbage, and the search resumes at the next 0x7E. Frames
+may share a flag (7E f1 7E f2 7E): a frame takes the flag after it as its closing flag and the
+next one then has ``opening_flag`` False, so joining ``build()`` of every item gives the buffer.
+No loop runs without consuming input and no length field drives an allocation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Union
+
+from construct import Construct, Container
+
+from ..crc import check_sequence
+from ..errors import DecodeError
+from ..schema._core import build, parse
+from ..schema.hdlc import HdlcFrame, HdlcStuffedFrame
+from ..schema.mbus import MBUS_ACK, MBUS_LONG_START, MBUS_SHORT_START, MBUS_STOP, MbusFrame, mbus_checksum
+from ..schema.transparency import unstuff
+from ..schema.wrapper import WRAPPER_HEADER_LENGTH, WrapperFrame
+
+__all__ = ["Frame", "Garbage", "Item", "find_hdlc", "find_wrapper", "find_mbus", "detect", "FINDERS"]
+
+FLAG = 0x7E
+_FLAG = b"\x7e"
+_MIN_HDLC_LENGTH = 7  # format 2, addresses 1+1, control 1, FCS 2
+
+
+@dataclass(frozen=True, slots=True)
+class Frame:
+    """A delimited frame: the parsed container and its absolute octet range [start, end)."""
+
+    layer: str
+    start: int
+    end: int
+    frame: Container
+    schema: Construct = field(repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        """False when the frame's HCS, FCS or checksum does not match."""
+        f = self.frame
+        return f.get("hcs_ok") is not False and f.get("fcs_ok") is not False \
+            and f.get("checksum_ok") is not False
+
+    def build(self) -> bytes:
+        """The frame's octets, built by its schema (byte-exact with the input)."""
+        return build(self.schema, self.frame, self.layer)
+
+
+@dataclass(frozen=True, slots=True)
+class Garbage:
+    """Octets [start, end) that are not a frame; ``error`` says what was expected at ``start``."""
+
+    layer: str
+    start: int
+    end: int
+    error: DecodeError
+    kind: str = "garbage"  # "garbage" | "truncated" | "fill"
+
+
+Item = Union[Frame, Garbage]
+
+
+@dataclass(slots=True)
+class _Miss:
+    """Why no frame starts at a position; ``truncated`` when the data ends inside a plausible frame."""
+
+    error: DecodeError
+    truncated: bool = False
+    resume: int | None = None  # where the garbage run should end, when known
+
+
+def _merged(items: Iterable[Item]) -> Iterator[Item]:
+    """Join adjacent garbage runs of one kind into one, keeping the first run's error."""
+    pending: Garbage | None = None
+    for item in items:
+        if isinstance(item, Garbage) and pending is not None and pending.kind == item.kind \
+                and pending.end == item.start:
+            pending = Garbage(pending.layer, pending.start, item.end, pending.error, pending.kind)
+            continue
+        if pending is not None:
+            yield pending
+            pending = None
+        if isinstance(item, Garbage):
+            pending = item
+        else:
+            yield item
+    if pending is not None:
+        yield pending
+
+
+# --- HDLC ---------------------------------------------------------------------------------------
+
+def _hdlc_end(buf: bytes, q: int) -> int | None:
+    """End (before any closing flag) of a frame whose format field is at ``q``, if its FCS matches."""
+    n = len(buf)
+    if q + 2 > n or buf[q] >> 4 != 0xA:
+        return None
+    length = (buf[q] & 0x07) << 8 | buf[q + 1]
+    end = q + length
+    if length < _MIN_HDLC_LENGTH or end > n:
+        return None
+    return end if check_sequence(buf[q:end - 2]) == buf[end - 2:end] else None
+
+
+def _next_valid_hdlc(buf: bytes, lo: int, hi: int) -> int | None:
+    """The first flag in [lo, hi) that opens a complete frame with a matching FCS."""
+    r = buf.find(_FLAG, lo, hi)
+    while r >= 0:
+        if _hdlc_end(buf, r + 1) is not None:
+            return r
+        r = buf.find(_FLAG, r + 1, hi)
+    return None
+
+
+def _hdlc_at(buf: bytes, p: int, flag: bool, opened: bool, base: int) -> Frame | _Miss:
+    """The frame starting at ``p`` (at its opening flag when ``flag``), or why there is none."""
+    n = len(buf)
+    q = p + flag
+    if q + 2 > n:
+        return _Miss(DecodeError("hdlc", base + n, "the format field of an HDLC frame", "end of data"),
+                     truncated=True)
+    if buf[q] >> 4 != 0xA:
+        return _Miss(DecodeError("hdlc", base + q, "HDLC frame format type 3 (format field 0xA.)",
+                                 f"0x{buf[q]:02X}"))
+    length = (buf[q] & 0x07) << 8 | buf[q + 1]
+    if length < _MIN_HDLC_LENGTH:
+        return _Miss(DecodeError("hdlc", base + q, f"a frame length of at least {_MIN_HDLC_LENGTH}",
+                                 str(length)))
+    end = q + length
+    if end > n:
+        r = _next_valid_hdlc(buf, p + 1, n)
+        if r is None:
+            return _Miss(DecodeError("hdlc", base + n, f"{end - n} more octet(s) (frame length {length})",
+                                     "end of data"), truncated=True)
+        return _Miss(DecodeError("hdlc", base + q, f"a frame length ending before the next frame "
+                                 f"(at offset {base + r})", str(length)), resume=r)
+    closing = end < n and buf[end] == FLAG
+    if check_sequence(buf[q:end - 2]) != buf[end - 2:end]:
+        if not (opened and closing):
+            return _Miss(DecodeError("hdlc", base + end - 2, "a matching FCS, or flags around a frame "
+                                     "with a bad FCS", buf[end - 2:end].hex(" ")))
+        r = _next_valid_hdlc(buf, p + 1, end)
+        if r is not None:
+            return _Miss(DecodeError("hdlc", base + end - 2, "a matching FCS",
+                                     f"a valid frame inside at offset {base + r}"), resume=r)
+    try:
+        frame = parse(HdlcFrame, buf[p:end + closing], "hdlc", base=base + p)
+    except DecodeError as e:
+        return _Miss(e)
+    return Frame("hdlc", base + p, base + end + closing, frame, HdlcFrame)
+
+
+def _find_hdlc_plain(buf: bytes, base: int) -> Iterator[Item]:
+    n = len(buf)
+    i = 0
+    after_flag = False  # the previous frame ended with a closing flag that the next one shares
+    while i < n:
+        b = buf[i]
+        if b == FLAG and (i + 1 == n or buf[i + 1] == FLAG):
+            yield Garbage("hdlc", base + i, base + i + 1,
+                          DecodeError("hdlc", base + i + 1, "an HDLC frame after the flag",
+                                      "another flag" if i + 1 < n else "end of data"), "fill")
+            i += 1
+            after_flag = False
+            continue
+        if b == FLAG:
+            found = _hdlc_at(buf, i, True, True, base)
+        elif b >> 4 == 0xA and (after_flag or i == 0):
+            found = _hdlc_at(buf, i, False, after_flag, base)
+        else:
+            found = _Miss(DecodeError("hdlc", base + i, "an HDLC frame (flag 0x7E, then format 0xA.)",
+                                      f"0x{b:02X}"))
+        if isinstance(found, Frame):
+            yield found
+            i = found.end - base
+            after_flag = bool(found.frame.closing_flag)
+            continue
+        if found.truncated:
+            yield Garbage("hdlc", base + i, base + n, found.error, "truncated")
+            return
+        j = found.resume if found.resume is not None else buf.find(_FLAG, i + 1)
+        j = n if j < 0 else j
+        yield Garbage("hdlc", base + i, base + j, found.error)
+        i = j
+        after_flag = False
+
+
+def _stuffed_region(buf: bytes, a: int, b: int, opened: bool, closed: bool, base: int) -> Frame | _Miss:
+    try:
+        frame = parse(HdlcStuffedFrame, buf[a:b], "hdlc", base=base + a)
+    except DecodeError as e:
+        return _Miss(e, truncated=not closed)
+    if frame.fcs_ok or (opened and closed):
+        return Frame("hdlc", base + a, base + b, frame, HdlcStuffedFrame)
+    return _Miss(DecodeError("hdlc", base + a, "a stuffed frame with a matching FCS", "a bad FCS"),
+                 truncated=not closed)
+
+
+def _find_hdlc_stuffed(buf: bytes, base: int) -> Iterator[Item]:
+    """Octet-stuffed HDLC: no 0x7E inside a frame, so the flags delimit the frames."""
+    n = len(buf)
+    i = 0
+    after_flag = False
+    while i < n:
+        if buf[i] == FLAG and (i + 1 == n or buf[i + 1] == FLAG):
+            yield Garbage("hdlc", base + i, base + i + 1,
+                          DecodeError("hdlc", base + i + 1, "a stuffed HDLC frame after the flag",
+                                      "another flag" if i + 1 < n else "end of data"), "fill")
+            i += 1
+            after_flag = False
+            continue
+        opened = buf[i] == FLAG or after_flag
+        j = buf.find(_FLAG, i + 1)
+        found = _stuffed_region(buf, i, n if j < 0 else j + 1, opened, j >= 0, base)
+        if isinstance(found, Frame):
+            yield found
+            i = found.end - base
+            after_flag = j >= 0
+            continue
+        if found.truncated:
+            yield Garbage("hdlc", base + i, base + n, found.error, "truncated")
+            return
+        yield Garbage("hdlc", base + i, base + j, found.error)  # j >= 0 here: the flag starts the next try
+        i = j
+        after_flag = False
+
+
+def _looks_stuffed(buf: bytes, tries: int = 16) -> bool:
+    """Whether the first recognisable frame checks out only after unstuffing (0x7D escapes)."""
+    if b"\x7d" not in buf:
+        return False
+    starts = [0] if buf[:1] != _FLAG else []
+    r = buf.find(_FLAG)
+    while r >= 0 and len(starts) < tries:
+        starts.append(r + 1)
+        r = buf.find(_FLAG, r + 1)
+    for s in starts:
+        if _hdlc_end(buf, s) is not None:
+            return False
+        j = buf.find(_FLAG, s)
+        try:
+            body, _ = unstuff(buf[s:len(buf) if j < 0 else j])
+        except DecodeError:
+            continue
+        if body and _hdlc_end(body, 0) == len(body):
+            return True
+    return False
+
+
+def find_hdlc(buf: bytes, base: int = 0, *, stuffed: bool | None = None) -> Iterator[Item]:
+    """HDLC frames and garbage runs of ``buf``; ``stuffed`` None decides from the first frame found."""
+    buf = bytes(buf)
+    if stuffed is None:
+        stuffed = _looks_stuffed(buf)
+    return _merged(_find_hdlc_stuffed(buf, base) if stuffed else _find_hdlc_plain(buf, base))
+
+
+# --- IEC 62056-47 wrapper -----------------------------------------------------------------------
+
+def _find_wrapper(buf: bytes, base: int) -> Iterator[Item]:
+    n = len(buf)
+    i = 0
+    while i < n:
+        if buf[i:i + 2] == b"\x00\x01" or (i + 1 == n and buf[i] == 0):
+            if i + WRAPPER_HEADER_LENGTH > n:
+                yield Garbage("wrapper", base + i, base + n,
+                              DecodeError("wrapper", base + n, "the 8-octet wrapper header", "end of data"),
+                              "truncated")
+                return
+            end = i + WRAPPER_HEADER_LENGTH + int.from_bytes(buf[i + 6:i + 8], "big")
+            if end > n:
+                yield Garbage("wrapper", base + i, base + n,
+                              DecodeError("wrapper", base + n, f"{end - n} more octet(s) (wrapper length "
+                                          f"{end - i - WRAPPER_HEADER_LENGTH})", "end of data"), "truncated")
+                return
+            frame = parse(WrapperFrame, buf[i:end], "wrapper", base=base + i)
+            yield Frame("wrapper", base + i, base + end, frame, WrapperFrame)
+            i = end
+            continue
+        j = buf.find(b"\x00\x01", i + 1)
+        if j < 0:
+            j = n - 1 if buf[-1] == 0 and n - 1 > i else n
+        yield Garbage("wrapper", base + i, base + j,
+                      DecodeError("wrapper", base + i, "a wrapper header (version 0x0001)",
+                                  buf[i:i + 2].hex(" ")))
+        i = j
+
+
+def find_wrapper(buf: bytes, base: int = 0) -> Iterator[Item]:
+    """IEC 62056-47 wrapper messages and garbage runs of ``buf``.
+
+    The wrapper has no checksum: after garbage the search resumes at the next 0x00 0x01, which
+    may be a false start inside the garbage; a length running past the data is reported truncated.
+    """
+    return _merged(_find_wrapper(bytes(buf), base))
+
+
+# --- M-Bus --------------------------------------------------------------------------------------
+
+def _mbus_end(buf: bytes, i: int, strict: bool) -> int | None | str:
+    """End of the M-Bus frame at ``i``; "truncated" when the data ends inside a plausible one.
+
+    ``strict`` (while resynchronising inside garbage) also asks for a matching checksum.
+    """
+    n = len(buf)
+    b = buf[i]
+    if b == MBUS_LONG_START:
+        if i + 4 > n:
+            return "truncated"
+        length = buf[i + 1]
+        if buf[i + 2] != length or buf[i + 3] != MBUS_LONG_START or length < 3:
+            return None
+        end = i + 6 + length
+        if end > n:
+            return "truncated"
+        if buf[end - 1] != MBUS_STOP:
+            return None
+        if strict and mbus_checksum(buf[i + 4:end - 2]) != buf[end - 2]:
+            return None
+        return end
+    if b == MBUS_SHORT_START:
+        if i + 5 > n:
+            return "truncated"
+        if buf[i + 4] != MBUS_STOP:
+            return None
+        if strict and mbus_checksum(buf[i + 1:i + 3]) != buf[i + 3]:
+            return None
+        return i + 5
+    if b == MBUS_ACK and not strict:
+        return i + 1
+    return None
+
+
+def _next_mbus(buf: bytes, lo: int) -> int:
+    """The next position from ``lo`` where a complete M-Bus frame with a matching checksum starts."""
+    n = len(buf)
+    for r in range(lo, n):
+        if buf[r] in (MBUS_LONG_START, MBUS_SHORT_START):
+            end = _mbus_end(buf, r, True)
+            if isinstance(end, int):
+                return r
+    return n
+
+
+def _find_mbus(buf: bytes, base: int) -> Iterator[Item]:
+    n = len(buf)
+    i = 0
+    while i < n:
+        end = _mbus_end(buf, i, False)
+        if end == "truncated":
+            r = _next_mbus(buf, i + 1)
+            if r == n:
+                yield Garbage("mbus", base + i, base + n,
+                              DecodeError("mbus", base + n, "the rest of an M-Bus frame", "end of data"),
+                              "truncated")
+                return
+            end = None
+        if isinstance(end, int):
+            try:
+                frame = parse(MbusFrame, buf[i:end], "mbus", base=base + i)
+            except DecodeError as e:
+                error = e
+            else:
+                yield Frame("mbus", base + i, base + end, frame, MbusFrame)
+                i = end
+                continue
+        else:
+            error = DecodeError("mbus", base + i, "an M-Bus frame (0x68 L L 0x68, 0x10 or 0xE5)",
+                                f"0x{buf[i]:02X}")
+        j = _next_mbus(buf, i + 1)
+        yield Garbage("mbus", base + i, base + j, error)
+        i = j
+
+
+def find_mbus(buf: bytes, base: int = 0) -> Iterator[Item]:
+    """Wired M-Bus frames (long, short, single character 0xE5) and garbage runs of ``buf``.
+
+    A frame whose start, length and stop octets agree but whose checksum fails is a frame marked
+    bad; after garbage only frames with a matching checksum resynchronise (0xE5 alone does not).
+    """
+    return _merged(_find_mbus(bytes(buf), base))
+
+
+# --- detection ----------------------------------------------------------------------------------
+
+def detect(buf: bytes) -> str:
+    """The framing of ``buf`` from its first octets: "hdlc", "wrapper", "mbus" or "apdu"."""
+    buf = bytes(buf[:8])
+    if not buf:
+        return "apdu"
+    if buf[0] == FLAG:
+        return "hdlc"
+    if buf[0] >> 4 == 0xA and len(buf) >= 2 and ((buf[0] & 7) << 8 | buf[1]) >= _MIN_HDLC_LENGTH:
+        return "hdlc"  # a frame without flags, e.g. an octet-stuffed body
+    if buf[:2] == b"\x00\x01":
+        return "wrapper"
+    if len(buf) >= 4 and buf[0] == MBUS_LONG_START == buf[3] and buf[1] == buf[2]:
+        return "mbus"
+    if len(buf) >= 5 and buf[0] == MBUS_SHORT_START and buf[4] == MBUS_STOP:
+        return "mbus"
+    if buf[0] == MBUS_ACK and (len(buf) == 1 or detect(buf[1:]) == "mbus"):
+        return "mbus"
+    return "apdu"
+
+
+FINDERS = {"hdlc": find_hdlc, "wrapper": find_wrapper, "mbus": find_mbus}

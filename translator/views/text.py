@@ -1,0 +1,49 @@
+"""A readable tree of decoded messages for a terminal, with each field's offset and length."""
+
+from __future__ import annotations
+
+import sys
+from typing import Iterable
+
+from rich.console import Console
+from rich.markup import escape
+from rich.tree import Tree
+
+from ..message import Message
+from ..tree import Node, render_value
+
+
+def _label(node: Node) -> str:
+    where = f" [dim]@{node.offset}+{node.length}[/dim]" if node.offset is not None else ""
+    if node.children or node.value is None and node.name.startswith("["):
+        return f"[bold]{escape(node.name)}[/bold]{where}"
+    return f"{escape(node.name)}: [cyan]{escape(render_value(node.value))}[/cyan]{where}"
+
+
+def _add(tree: Tree, node: Node) -> None:
+    for child in node.children:
+        branch = tree.add(_label(child))
+        _add(branch, child)
+
+
+def message_tree(msg: Message, number: int | None = None, pdu_only: bool = False) -> Tree:
+    """A rich Tree of one message: its framing layers (unless ``pdu_only``) and its APDU."""
+    head = f"#{number} " if number is not None else ""
+    what = msg.service or msg.framing
+    title = f"[bold]{head}{escape(msg.framing)}[/bold] {escape(what)} [dim]@{msg.offset}+{len(msg.raw)}[/dim]"
+    tree = Tree(title)
+    for err in msg.errors:
+        tree.add(f"[red]error: {escape(str(err))}[/red]")
+    root = msg.tree
+    for layer in root.children:
+        if pdu_only and layer.name not in ("apdu", "data"):
+            continue
+        branch = tree.add(_label(layer))
+        _add(branch, layer)
+    return tree
+
+
+def print_messages(messages: Iterable[Message], pdu_only: bool = False, file=None) -> None:
+    console = Console(file=file or sys.stdout, highlight=False, soft_wrap=True)
+    for i, msg in enumerate(messages, 1):
+        console.print(message_tree(msg, i, pdu_only))
