@@ -1,4 +1,4 @@
-"""HDLC frame schema, CRC-16/X.25, SNRM/UA parameters, LLC header and octet stuffing, on real vectors.
+"""HDLC frame schema, CRC-16/X.25, SNRM/UA parameters, LLC header, octet stuffing: real vectors.
 
 Expected values come from each vector's ``expected``/``checks`` (the prose facts are transcribed in
 the tables below, and each transcription is checked against the vector's own text) and from the
@@ -20,7 +20,9 @@ from translator.schema.llc import LlcHeader
 from translator.schema.transparency import stuff, stuffed_offset, unstuff
 
 HDLC_VECTORS = [v["id"] for v in by_layer("hdlc")]
-SINGLE = [vid for vid in HDLC_VECTORS if not vector(vid).get("frames") and vid != "hdlc-stuffed-amshan"]
+SINGLE = [
+    vid for vid in HDLC_VECTORS if not vector(vid).get("frames") and vid != "hdlc-stuffed-amshan"
+]
 
 
 def all_frames(vid: str) -> list[bytes]:
@@ -32,6 +34,7 @@ def hdlc(raw: bytes):
 
 
 # --- CRC ------------------------------------------------------------------------------------------
+
 
 def test_crc16_x25_check_value():
     assert crc16_x25(b"123456789") == 0x906E  # the catalogued check value of CRC-16/X.25
@@ -54,6 +57,7 @@ def test_every_frame_has_the_crc_result_the_vector_records(vid):
 
 # --- round trip -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("vid", [v for v in HDLC_VECTORS if v != "hdlc-stuffed-amshan"])
 def test_every_frame_rebuilds_byte_exact(vid):
     for raw in all_frames(vid):
@@ -64,32 +68,70 @@ def test_every_frame_rebuilds_byte_exact(vid):
 def test_frame_built_from_scratch_gets_the_recorded_length_and_crcs(vid):
     raw = data(vid)
     f = hdlc(raw)
-    tree = dict(f, hcs=None, fcs=None, format=dict(segmentation=f.format.segmentation, length=None),
-                destination_address=dict(f.destination_address), source_address=dict(f.source_address))
+    tree = dict(
+        f,
+        hcs=None,
+        fcs=None,
+        format={"segmentation": f.format.segmentation, "length": None},
+        destination_address=dict(f.destination_address),
+        source_address=dict(f.source_address),
+    )
     assert build(HdlcFrame, tree, "hdlc") == raw
+
+
+def test_snrm_built_from_its_fields_alone():
+    # "4-byte server address 00 02 00 23 = upper HDLC address 0x0001, lower 0x0011", client 0x21,
+    # "SNRM (control 0x93, P=1)": flags, length, FCS and address octets all come from the schema
+    tree = {
+        "destination_address": {"size": 4, "upper": 0x0001, "lower": 0x0011},
+        "source_address": {"address": 0x21 >> 1},
+        "control": {"kind": "snrm", "pf": True},
+    }
+    assert build(HdlcFrame, tree, "hdlc") == data("hdlc-snrm-kmethy")
 
 
 # --- facts of each vector -------------------------------------------------------------------------
 
 # vector id -> (text it was read from, facts); "dst"/"src": (size, address) or (size, upper, lower)
 FACTS = {
-    "hdlc-snrm-kmethy": ("frame_type", dict(kind="snrm", control=0x93, pf=True, dst=(4, 1, 0x11), src=(1, 0x10))),
-    "hdlc-ua-kmethy": ("frame_type", dict(kind="ua", control=0x73, dst=(1, 0x10), src_octets="00020023")),
-    "hdlc-iframe-aarq-kmethy": ("frame_type", dict(kind="i", control=0x10, ns=0, nr=0, pf=True, llc="command")),
-    "hdlc-iframe-aare-kmethy": ("frame_type", dict(kind="i", control=0x30, ns=0, nr=1, llc="response")),
-    "hdlc-dlms-cosem-128": ("frame_type", dict(kind="ua")),
-    "hdlc-dlms-cosem-199": ("frame_type", dict(kind="i", control=0x30)),
-    "hdlc-dlms-cosem-263": ("frame_type", dict(kind="ua", control=0x73, dst=(1, 16), src=(1, 1), octets=9)),
-    "hdlc-ui-aidon-se-push": ("frame_type", dict(kind="ui", control=0x13, dst=(1, 32), src=(2, 4, 65), llc="response")),
-    "hdlc-ui-kamstrup-han-push": ("frame_type", dict(kind="ui", control=0x13)),
-    "hdlc-jdlms-a01e610373b5": ("frame_type", dict(kind="ua", dst=(1, 48), src=(1, 1))),
-    "hdlc-jdlms-a01fc9022373": ("frame_type", dict(kind="ua", dst=(1, 100), src=(2, 1, 17))),
-    "hdlc-jdlms-a00a002254d3": ("frame_type", dict(kind="rr", control=0x51, nr=2, pf=True, dst=(4, 17, 5481), src=(1, 48))),
-    "hdlc-rlre-issue95": ("source", dict(src=(4, 1, 2836))),
+    "hdlc-snrm-kmethy": (
+        "frame_type",
+        {"kind": "snrm", "control": 0x93, "pf": True, "dst": (4, 1, 0x11), "src": (1, 0x10)},
+    ),
+    "hdlc-ua-kmethy": (
+        "frame_type",
+        {"kind": "ua", "control": 0x73, "dst": (1, 0x10), "src_octets": "00020023"},
+    ),
+    "hdlc-iframe-aarq-kmethy": (
+        "frame_type",
+        {"kind": "i", "control": 0x10, "ns": 0, "nr": 0, "pf": True, "llc": "command"},
+    ),
+    "hdlc-iframe-aare-kmethy": (
+        "frame_type",
+        {"kind": "i", "control": 0x30, "ns": 0, "nr": 1, "llc": "response"},
+    ),
+    "hdlc-dlms-cosem-128": ("frame_type", {"kind": "ua"}),
+    "hdlc-dlms-cosem-199": ("frame_type", {"kind": "i", "control": 0x30}),
+    "hdlc-dlms-cosem-263": (
+        "frame_type",
+        {"kind": "ua", "control": 0x73, "dst": (1, 16), "src": (1, 1), "octets": 9},
+    ),
+    "hdlc-ui-aidon-se-push": (
+        "frame_type",
+        {"kind": "ui", "control": 0x13, "dst": (1, 32), "src": (2, 4, 65), "llc": "response"},
+    ),
+    "hdlc-ui-kamstrup-han-push": ("frame_type", {"kind": "ui", "control": 0x13}),
+    "hdlc-jdlms-a01e610373b5": ("frame_type", {"kind": "ua", "dst": (1, 48), "src": (1, 1)}),
+    "hdlc-jdlms-a01fc9022373": ("frame_type", {"kind": "ua", "dst": (1, 100), "src": (2, 1, 17)}),
+    "hdlc-jdlms-a00a002254d3": (
+        "frame_type",
+        {"kind": "rr", "control": 0x51, "nr": 2, "pf": True, "dst": (4, 17, 5481), "src": (1, 48)},
+    ),
+    "hdlc-rlre-issue95": ("source", {"src": (4, 1, 2836)}),
     # The vector's text says "physical 1634" for 00 02 0C C5, but 0x0C >> 1 = 6 and 0xC5 >> 1 = 98
     # give 6 * 128 + 98 = 866, the rule that yields the stated 2836 and 5481 of the two vectors
     # above; Gurux's reference XML agrees (TargetAddress 0x4362 = 1 << 14 | 866).
-    "hdlc-kamstrup-omnia-aarq": ("destination", dict(dst=(4, 1, 866))),
+    "hdlc-kamstrup-omnia-aarq": ("destination", {"dst": (4, 1, 866)}),
 }
 
 # Tokens of the vector's text that each transcription above relies on (guards against typos).
@@ -131,7 +173,7 @@ def test_frame_facts_stated_by_the_vector(vid):
         _check_address(f.source_address, facts["src"])
     if "src_octets" in facts:
         start, length = f._spans["source_address"]
-        assert raw[start:start + length] == bytes.fromhex(facts["src_octets"])
+        assert raw[start : start + length] == bytes.fromhex(facts["src_octets"])
     if "octets" in facts:
         assert len(raw) == facts["octets"] and f.information is None and f.hcs is None
     if "llc" in facts:
@@ -147,7 +189,10 @@ def test_snrm_length_field_and_fcs():
     assert f.fcs == bytes.fromhex(v["expected"]["fcs"]) and f.hcs is None and f.information is None
 
 
-@pytest.mark.parametrize("vid", [v for v in HDLC_VECTORS if "hcs" in vector(v)["expected"] or "fcs" in vector(v)["expected"]])
+@pytest.mark.parametrize(
+    "vid",
+    [v for v in HDLC_VECTORS if "hcs" in vector(v)["expected"] or "fcs" in vector(v)["expected"]],
+)
 def test_hcs_and_fcs_octets_are_the_recorded_ones(vid):
     f = hdlc(data(vid))
     expected = vector(vid)["expected"]
@@ -157,8 +202,15 @@ def test_hcs_and_fcs_octets_are_the_recorded_ones(vid):
         assert f.fcs == bytes.fromhex(expected["fcs"]) and f.fcs_ok
 
 
-@pytest.mark.parametrize("vid", ["hdlc-iframe-aarq-kmethy", "hdlc-flag-in-fcs-response",
-                                 "hdlc-iframe-flag-in-info-amshan", "hdlc-jdlms-a01fc9022373"])
+@pytest.mark.parametrize(
+    "vid",
+    [
+        "hdlc-iframe-aarq-kmethy",
+        "hdlc-flag-in-fcs-response",
+        "hdlc-iframe-flag-in-info-amshan",
+        "hdlc-jdlms-a01fc9022373",
+    ],
+)
 def test_a_flag_octet_inside_the_frame_is_data(vid):
     raw = data(vid)
     assert 0x7E in raw[1:-1]
@@ -178,6 +230,7 @@ def test_flag_and_escape_octets_in_the_information_field_are_kept():
 def _gurux_header(xml: str) -> tuple[int, int, int]:
     def value(tag):
         return int(re.search(rf'<{tag} Value="([0-9A-F]+)"', xml).group(1), 16)
+
     return value("TargetAddress"), value("SourceAddress"), value("FrameType")
 
 
@@ -190,7 +243,11 @@ def test_addresses_and_control_agree_with_gurux(vid):
         if not xml or "<TargetAddress" not in xml:
             continue  # Gurux raised, or showed a segment as bare data
         f = hdlc(raw)
-        assert _gurux_header(xml) == (f.destination_address.address, f.source_address.address, f.control.value)
+        assert _gurux_header(xml) == (
+            f.destination_address.address,
+            f.source_address.address,
+            f.control.value,
+        )
         checked += 1
     if vid not in ("hdlc-iframe-flag-in-info-amshan", "hdlc-stuffed-amshan"):
         assert checked
@@ -226,6 +283,7 @@ def test_long_frame_length_of_the_e360_push():
 
 # --- bad input: marked, or a DecodeError with an offset -------------------------------------------
 
+
 def test_bad_fcs_is_marked_not_raised_and_rebuilds_exactly():
     raw = bytearray(data("hdlc-iframe-aarq-kmethy"))
     raw[-2] ^= 0x01
@@ -243,12 +301,15 @@ def test_bad_hcs_is_marked_not_raised():
     assert build(HdlcFrame, f, "hdlc") == bytes(raw)
 
 
-@pytest.mark.parametrize("hexdata, offset", [
-    ("7EB00A00020023219318717E", 1),        # format type 0xB
-    ("7EA00A0002002221931871", 3),          # a 3-octet destination address
-    ("7EA00A00020023219318", 9),            # cut inside the FCS (which starts at offset 9)
-    ("7EA00900232193AABBCC", 1),            # length 9 = header 6 + 3: reported at the format field
-])
+@pytest.mark.parametrize(
+    "hexdata, offset",
+    [
+        ("7EB00A00020023219318717E", 1),  # format type 0xB
+        ("7EA00A0002002221931871", 3),  # a 3-octet destination address
+        ("7EA00A00020023219318", 9),  # cut inside the FCS (which starts at offset 9)
+        ("7EA00900232193AABBCC", 1),  # length 9 = header 6 + 3: reported at the format field
+    ],
+)
 def test_malformed_frames_raise_with_an_offset(hexdata, offset):
     with pytest.raises(DecodeError) as e:
         hdlc(bytes.fromhex(hexdata))
@@ -260,18 +321,30 @@ def test_malformed_frames_raise_with_an_offset(hexdata, offset):
 PARAMETERS = {  # vector -> (transmit max info, receive max info, window transmit, window receive)
     "hdlc-ua-kmethy": None,  # given as a dict in the vector
     "hdlc-dlms-cosem-128": None,
-    "hdlc-jdlms-a01e610373b5": (0x80, 0x3E, 1, 1),  # "max info tx 0x80=128, rx 0x3E=62, window tx 1, rx 1"
+    "hdlc-jdlms-a01e610373b5": (
+        0x80,
+        0x3E,
+        1,
+        1,
+    ),  # "max info tx 0x80=128, rx 0x3E=62, window tx 1, rx 1"
     "hdlc-jdlms-a01fc9022373": (0x7E, 0x7E, 1, 1),  # "max info tx 0x7E=126 rx 126 ..., window 1/1"
 }
-NAMES = ("max_info_field_length_transmit", "max_info_field_length_receive", "window_size_transmit",
-         "window_size_receive")
+NAMES = (
+    "max_info_field_length_transmit",
+    "max_info_field_length_receive",
+    "window_size_transmit",
+    "window_size_receive",
+)
 
 
 @pytest.mark.parametrize("vid", sorted(PARAMETERS))
 def test_ua_parameters(vid):
     expected = vector(vid)["expected"]
-    want = dict(zip(NAMES, PARAMETERS[vid])) if PARAMETERS[vid] else \
-        {k: expected.get("parameters", expected)[k] for k in NAMES}
+    want = (
+        dict(zip(NAMES, PARAMETERS[vid]))
+        if PARAMETERS[vid]
+        else {k: expected.get("parameters", expected)[k] for k in NAMES}
+    )
     f = hdlc(data(vid))
     start = f._spans["information"][0]
     p = parse(HdlcParameters, f.information, "hdlc", base=start)
@@ -291,23 +364,34 @@ def test_parameter_widths_and_unknown_ids_rebuild():
     assert [x.value.width for x in p.parameters] == [2, 2, 4, 4]
     odd = bytes.fromhex("8180080501800903aabbcc")
     q = parse(HdlcParameters, odd, "hdlc")
-    assert q.parameters[1].value == bytes.fromhex("aabbcc") and build(HdlcParameters, q, "hdlc") == odd
+    assert (
+        q.parameters[1].value == bytes.fromhex("aabbcc") and build(HdlcParameters, q, "hdlc") == odd
+    )
     with pytest.raises(DecodeError):
-        parse(HdlcParameters, bytes.fromhex("818005050180"), "hdlc")  # group length 5, 3 octets left
+        parse(
+            HdlcParameters, bytes.fromhex("818005050180"), "hdlc"
+        )  # group length 5, 3 octets left
 
 
 # --- LLC header -----------------------------------------------------------------------------------
 
+
 def test_llc_header_of_iec_61334_4_32_from_the_andrebdo_capture():
-    # packet 41 of andrebdo_udp4059_hdlc_and_4_32_llc.pcap: "90 01 01 prefix, no HDLC", then an AARQ (0x60)
+    # andrebdo_udp4059_hdlc_and_4_32_llc.pcap packet 41: "90 01 01 prefix, no HDLC", then AARQ 0x60
     llc = parse(LlcHeader, bytes.fromhex("900101"), "llc")
-    assert (llc.profile, llc.destination_lsap, llc.source_lsap, llc.quality) == ("iec61334_4_32", 1, 1, None)
+    assert (llc.profile, llc.destination_lsap, llc.source_lsap, llc.quality) == (
+        "iec61334_4_32",
+        1,
+        1,
+        None,
+    )
     assert build(LlcHeader, llc, "llc") == bytes.fromhex("900101")
     with pytest.raises(DecodeError):
         parse(LlcHeader, bytes.fromhex("600101"), "llc")
 
 
 # --- octet stuffing -------------------------------------------------------------------------------
+
 
 def test_stuffed_frame_unstuffs_to_the_payload_and_restuffs_exactly():
     v = vector("hdlc-stuffed-amshan")

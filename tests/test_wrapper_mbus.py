@@ -19,6 +19,7 @@ MBUS = "mbus-kaifa-tinetz-ciphered"
 
 # --- wrapper --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("vid", WRAPPERS)
 def test_wrapper_header_fields(vid):
     raw = data(vid)
@@ -56,6 +57,7 @@ def test_wrapper_shorter_than_its_length_field_is_an_error():
 
 
 # --- M-Bus ----------------------------------------------------------------------------------------
+
 
 def mbus_frames() -> list:
     raw = data(MBUS)
@@ -103,7 +105,10 @@ def test_mbus_rebuilds_byte_exact_and_computes_length_and_checksum():
     raw = data(MBUS)
     frames = mbus_frames()
     assert b"".join(build(MbusFrame, f, "mbus") for f in frames) == raw
-    assert b"".join(build(MbusFrame, dict(f, length=None, checksum=None), "mbus") for f in frames) == raw
+    assert (
+        b"".join(build(MbusFrame, dict(f, length=None, checksum=None), "mbus") for f in frames)
+        == raw
+    )
 
 
 def test_mbus_bad_checksum_is_marked_not_raised():
@@ -115,7 +120,9 @@ def test_mbus_bad_checksum_is_marked_not_raised():
     assert build(MbusFrame, f, "mbus") == bytes(raw[:first_len])
 
 
-@pytest.mark.parametrize("hexdata, frame_type", [("e5", "single_character"), ("105bfe5916", "short_frame")])
+@pytest.mark.parametrize(
+    "hexdata, frame_type", [("e5", "single_character"), ("105bfe5916", "short_frame")]
+)
 def test_mbus_single_character_and_short_frame(hexdata, frame_type):
     # EN 13757-2: E5 acknowledges; 10 C A CS 16 with CS = C + A mod 256 (0x5B + 0xFE = 0x159)
     f = parse(MbusFrame, bytes.fromhex(hexdata), "mbus")
@@ -123,13 +130,16 @@ def test_mbus_single_character_and_short_frame(hexdata, frame_type):
     assert build(MbusFrame, f, "mbus") == bytes.fromhex(hexdata)
 
 
-@pytest.mark.parametrize("hexdata, offset", [
-    ("68fafb68", 2),      # L repeated differently
-    ("69", 0),            # not an M-Bus start octet
-    ("680303685300", 6),  # cut before the checksum
-    ("6803036853fe72c317", 8),  # stop octet 0x17 (checksum 0x53 + 0xFE + 0x72 = 0x1C3)
-    ("680303685300" "0153" "16", 1),  # CI 0x00 (DLMS) needs STSAP and DTSAP: L 3 is too small
-])
+@pytest.mark.parametrize(
+    "hexdata, offset",
+    [
+        ("68fafb68", 2),  # L repeated differently
+        ("69", 0),  # not an M-Bus start octet
+        ("680303685300", 6),  # cut before the checksum
+        ("6803036853fe72c317", 8),  # stop octet 0x17 (checksum 0x53 + 0xFE + 0x72 = 0x1C3)
+        (("680303685300015316"), 1),  # CI 0x00 (DLMS) needs STSAP and DTSAP: L 3 is too small
+    ],
+)
 def test_mbus_malformed_frames_raise_with_an_offset(hexdata, offset):
     with pytest.raises(DecodeError) as e:
         parse(MbusFrame, bytes.fromhex(hexdata), "mbus")

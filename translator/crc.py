@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from binascii import crc_hqx
 
-__all__ = ["crc16_x25", "check_sequence", "check_ok"]
+__all__ = ["check_ok", "check_sequence", "crc16_x25"]
 
 # Each octet with its bit order reversed: 0x01 -> 0x80, 0x03 -> 0xC0 ...
 _REVERSED = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
 
 
 def crc16_x25(data: bytes) -> int:
-    """The CRC-16/X.25 of ``data`` (poly 0x1021 reflected, init and xorout 0xFFFF); 0x906E for b"123456789"."""
+    """CRC-16/X.25 of ``data`` (0x1021 reflected, init/xorout 0xFFFF); b"123456789" -> 0x906E."""
     r = crc_hqx(bytes(data).translate(_REVERSED), 0xFFFF)
     return ((_REVERSED[r & 0xFF] << 8) | _REVERSED[r >> 8]) ^ 0xFFFF
 

@@ -30,11 +30,13 @@ def decode_all(data: bytes, keys=None, layer: str | None = None) -> list[Message
     The messages cover the input exactly once: ``b"".join(map(encode, msgs)) == data``.
     """
     data = bytes(data)
+    if not data:
+        raise DecodeError("input", 0, "at least one octet", "empty input")
     layer = layer or framing.detect(data)
     if layer not in LAYERS:
         raise ValueError(f"unknown layer {layer!r}; one of {', '.join(LAYERS)}")
     if layer == "data":
-        return [_bare_data(data)]
+        return _bare_data(data)
     if layer == "apdu":
         msg = Message("apdu", 0, data)
         _decode_payload(msg, data, 0)
@@ -80,7 +82,7 @@ def encode(msg: Message) -> bytes:
     if msg.framing == "garbage":
         return msg.raw
     if msg.framing == "data":
-        return _core.build(Data, msg.apdu, "axdr")
+        return msg.raw if msg.apdu is None else _core.build(Data, msg.apdu, "axdr")
     payload = _payload_bytes(msg)
     if msg.framing == "apdu":
         return payload if payload is not None else msg.raw
@@ -93,14 +95,23 @@ def encode(msg: Message) -> bytes:
 
 # --- bare inputs ----------------------------------------------------------------------------------
 
-def _bare_data(data: bytes) -> Message:
-    msg = Message("data", 0, data)
-    try:
-        msg.apdu = _core.parse(Data, data, "axdr")
-        msg.apdu_bytes, msg.apdu_offset = data, 0
-    except DecodeError as e:
-        msg.errors.append(e)
-    return msg
+def _bare_data(data: bytes) -> list[Message]:
+    """A-XDR values back to back, one message each; the rest after an error is one bad message."""
+    out: list[Message] = []
+    pos = 0
+    while pos < len(data):
+        try:
+            value = _core.parse(Data, data[pos:], "axdr", pos, whole=False)
+        except DecodeError as e:
+            msg = Message("data", pos, data[pos:])
+            msg.errors.append(e)
+            out.append(msg)
+            break
+        end = pos + value._span[1]
+        out.append(Message("data", pos, data[pos:end], apdu=value, apdu_bytes=data[pos:end],
+                           apdu_offset=pos))
+        pos = end
+    return out
 
 
 def _decode_payload(msg: Message, payload: bytes, base: int | None) -> None:

@@ -33,8 +33,16 @@ from ._core import Expected, Struct, remaining
 from .transparency import Stuffed
 
 __all__ = [
-    "FLAG", "HdlcFrame", "HdlcStuffedFrame", "HdlcParameters", "CONTROL_KINDS", "CheckSequence",
-    "HdlcParameterValue", "parameters_dict", "control_octet", "header_length",
+    "CONTROL_KINDS",
+    "FLAG",
+    "CheckSequence",
+    "HdlcFrame",
+    "HdlcParameterValue",
+    "HdlcParameters",
+    "HdlcStuffedFrame",
+    "control_octet",
+    "header_length",
+    "parameters_dict",
 ]
 
 FLAG = 0x7E
@@ -42,8 +50,15 @@ FORMAT_TYPE_3 = 0xA
 
 # Control field kinds, lower case of the HDLC frame names (IEC 62056-46 6.4.3 / ISO/IEC 13239).
 CONTROL_KINDS = ("i", "rr", "rnr", "rej", "srej", "snrm", "disc", "ua", "dm", "frmr", "ui")
-_SUPERVISORY = {0x01: "rr", 0x05: "rnr", 0x09: "rej", 0x0D: "srej"}          # control & 0x0F
-_UNNUMBERED = {0x83: "snrm", 0x43: "disc", 0x63: "ua", 0x0F: "dm", 0x87: "frmr", 0x03: "ui"}  # & 0xEF
+_SUPERVISORY = {0x01: "rr", 0x05: "rnr", 0x09: "rej", 0x0D: "srej"}  # control & 0x0F
+_UNNUMBERED = {
+    0x83: "snrm",
+    0x43: "disc",
+    0x63: "ua",
+    0x0F: "dm",
+    0x87: "frmr",
+    0x03: "ui",
+}  # & 0xEF
 _SUPERVISORY_CODE = {v: k for k, v in _SUPERVISORY.items()}
 _UNNUMBERED_CODE = {v: k for k, v in _UNNUMBERED.items()}
 
@@ -74,14 +89,15 @@ class _FlagPresent(c.Construct):
 
 
 def _address_size(addr) -> int:
-    """The number of octets an address container builds to (its ``size``, else the smallest that fits)."""
+    """Octets an address container builds to: its ``size``, else the smallest that fits."""
     size = addr.get("size")
     if size:
         return int(size)
     upper, lower = addr.get("upper"), addr.get("lower")
     if upper is None and lower is None:
-        return 1 if int(addr["address"]) < 0x80 else 4
-    return 2 if int(upper) < 0x80 and int(lower) < 0x80 else 4
+        address = int(addr["address"])
+        return 1 if address < 0x80 else 2 if address < 0x4000 else 4
+    return 2 if int(upper or 0) < 0x80 and int(lower or 0) < 0x80 else 4
 
 
 def header_length(ctx) -> int:
@@ -92,13 +108,20 @@ def header_length(ctx) -> int:
 class _Format(c.Construct):
     """The format field: type 0xA (4 bits), segmentation S (1 bit), frame length (11 bits)."""
 
+    def __init__(self):
+        super().__init__()
+        self.flagbuildnone = True  # omitted: not segmented, length computed
+
     def _parse(self, stream, context, path):
         value = int.from_bytes(c.stream_read(stream, 2, path), "big")
         if value >> 12 != FORMAT_TYPE_3:
-            raise Expected("HDLC frame format type 3 (0xA in the top 4 bits of the format field)",
-                           f"0x{value >> 12:X}")
-        return Container(format_type=FORMAT_TYPE_3, segmentation=bool(value & 0x0800),
-                         length=value & 0x07FF)
+            raise Expected(
+                "HDLC frame format type 3 (0xA in the top 4 bits of the format field)",
+                f"0x{value >> 12:X}",
+            )
+        return Container(
+            format_type=FORMAT_TYPE_3, segmentation=bool(value & 0x0800), length=value & 0x07FF
+        )
 
     def _build(self, obj, stream, context, path):
         obj = obj or Container()
@@ -110,8 +133,11 @@ class _Format(c.Construct):
             raise c.ConstructError(f"HDLC frame length {length} does not fit 11 bits", path=path)
         value = FORMAT_TYPE_3 << 12 | (0x0800 if obj.get("segmentation") else 0) | int(length)
         c.stream_write(stream, value.to_bytes(2, "big"), 2, path)
-        return Container(format_type=FORMAT_TYPE_3, segmentation=bool(obj.get("segmentation")),
-                         length=int(length))
+        return Container(
+            format_type=FORMAT_TYPE_3,
+            segmentation=bool(obj.get("segmentation")),
+            length=int(length),
+        )
 
     def _sizeof(self, context, path):
         return 2
@@ -128,8 +154,10 @@ class _Address(c.Construct):
             if octet & 1:
                 break
             if len(groups) == 4:
-                raise Expected("an HDLC address of 1, 2 or 4 octets (extension bit set on the last)",
-                               "no extension bit in 4 octets")
+                raise Expected(
+                    "an HDLC address of 1, 2 or 4 octets (extension bit set on the last)",
+                    "no extension bit in 4 octets",
+                )
         size = len(groups)
         if size == 3:
             raise Expected("an HDLC address of 1, 2 or 4 octets", "3 octets")
@@ -139,8 +167,9 @@ class _Address(c.Construct):
         if size == 1:
             return Container(size=1, address=address, upper=None, lower=None)
         half = 7 * size // 2
-        return Container(size=size, address=address, upper=address >> half,
-                         lower=address & ((1 << half) - 1))
+        return Container(
+            size=size, address=address, upper=address >> half, lower=address & ((1 << half) - 1)
+        )
 
     def _build(self, obj, stream, context, path):
         size = _address_size(obj)
@@ -150,17 +179,25 @@ class _Address(c.Construct):
         half = 7 * size // 2
         if size > 1 and upper is not None and lower is not None:
             if not (0 <= upper < 1 << half and 0 <= lower < 1 << half):
-                raise c.ConstructError(f"HDLC address {upper}/{lower} does not fit {size} octets", path=path)
+                raise c.ConstructError(
+                    f"HDLC address {upper}/{lower} does not fit {size} octets", path=path
+                )
             address = int(upper) << half | int(lower)
         else:
             address = int(obj["address"])
         if not 0 <= address < 1 << (7 * size):
-            raise c.ConstructError(f"HDLC address {address} does not fit {size} octet(s)", path=path)
-        data = bytes(((address >> (7 * (size - 1 - i))) & 0x7F) << 1 | (i == size - 1) for i in range(size))
+            raise c.ConstructError(
+                f"HDLC address {address} does not fit {size} octet(s)", path=path
+            )
+        data = bytes(
+            ((address >> (7 * (size - 1 - i))) & 0x7F) << 1 | (i == size - 1) for i in range(size)
+        )
         c.stream_write(stream, data, size, path)
         if size == 1:
             return Container(size=1, address=address, upper=None, lower=None)
-        return Container(size=size, address=address, upper=address >> half, lower=address & ((1 << half) - 1))
+        return Container(
+            size=size, address=address, upper=address >> half, lower=address & ((1 << half) - 1)
+        )
 
     def _sizeof(self, context, path):
         raise c.SizeofError("1, 2 or 4 octets", path=path)
@@ -173,11 +210,13 @@ def _decode_control(value: int) -> Container:
     if not value & 0x02:
         kind = _SUPERVISORY.get(value & 0x0F, "unknown")
         return Container(kind=kind, pf=pf, ns=None, nr=value >> 5, value=value)
-    return Container(kind=_UNNUMBERED.get(value & 0xEF, "unknown"), pf=pf, ns=None, nr=None, value=value)
+    return Container(
+        kind=_UNNUMBERED.get(value & 0xEF, "unknown"), pf=pf, ns=None, nr=None, value=value
+    )
 
 
 def control_octet(control) -> int:
-    """The control octet of a control container: from kind/pf/ns/nr, or ``value`` for unknown kinds."""
+    """The control octet of a control container: from kind/pf/ns/nr, ``value`` for unknown kinds."""
     kind = control.get("kind")
     pf = 0x10 if control.get("pf") else 0
     if kind == "i":
@@ -267,8 +306,10 @@ def _information_length(ctx) -> int | None:
     if length == header + 2:
         return None
     if length < header + 4:
-        e = Expected(f"a frame length of {header + 2} (no information field) or at least {header + 4}",
-                     str(length))
+        e = Expected(
+            f"a frame length of {header + 2} (no information field) or at least {header + 4}",
+            str(length),
+        )
         e.offset = ctx._io.tell() - header  # the format field, which holds the length
         raise e
     return length - header - 4
@@ -312,12 +353,16 @@ HdlcFrame = Struct(
     "closing_flag" / _FlagPresent(),
 )
 
-# The same frame on a link that octet-stuffs (0x7D escapes); its container has one more key, ``escaped``.
+# The same frame on a link that octet-stuffs (0x7D escapes); its container has one more key,
+# ``escaped``.
 HdlcStuffedFrame = Stuffed(
-    HdlcFrame, lambda obj: (obj.get("opening_flag") is not False, obj.get("closing_flag") is not False))
+    HdlcFrame,
+    lambda obj: (obj.get("opening_flag") is not False, obj.get("closing_flag") is not False),
+)
 
 
 # --- SNRM / UA information field: HDLC parameter negotiation (IEC 62056-46 6.4.4.4.3.2) ---
+
 
 class HdlcParameterValue(int):
     """A parameter value remembering how many octets it was sent in (1, 2 or 4)."""
@@ -333,12 +378,12 @@ class HdlcParameterValue(int):
         return (HdlcParameterValue, (int(self), self.width))
 
 
-_PARAMETER_IDS = dict(
-    max_info_field_length_transmit=0x05,
-    max_info_field_length_receive=0x06,
-    window_size_transmit=0x07,
-    window_size_receive=0x08,
-)
+_PARAMETER_IDS = {
+    "max_info_field_length_transmit": 0x05,
+    "max_info_field_length_receive": 0x06,
+    "window_size_transmit": 0x07,
+    "window_size_receive": 0x08,
+}
 
 
 class _ParameterValue(c.Construct):
@@ -356,7 +401,9 @@ class _ParameterValue(c.Construct):
             data = bytes(obj)
         else:
             value = int(obj)
-            width = getattr(obj, "width", None) or (1 if value < 0x100 else 2 if value < 0x10000 else 4)
+            width = getattr(obj, "width", None) or (
+                1 if value < 0x100 else 2 if value < 0x10000 else 4
+            )
             data = value.to_bytes(width, "big")
         if len(data) > 0xFF:
             raise c.ConstructError("an HDLC parameter value is at most 255 octets", path=path)
@@ -374,7 +421,7 @@ _Parameter = Struct(
 
 
 class _UntilEnd(c.Subconstruct):
-    """Elements of ``subcon`` until the (sub)stream ends; an element that does not parse is an error."""
+    """Elements of ``subcon`` until the (sub)stream ends; one that does not parse is an error."""
 
     def _parse(self, stream, context, path):
         items = ListContainer()

@@ -19,7 +19,7 @@ import construct as c
 
 from ._core import Reject, Struct
 
-__all__ = ["LlcHeader", "LLC_COMMAND", "LLC_RESPONSE", "LLC_432"]
+__all__ = ["LLC_432", "LLC_COMMAND", "LLC_RESPONSE", "LlcHeader"]
 
 LLC_COMMAND = bytes((0xE6, 0xE6, 0x00))
 LLC_RESPONSE = bytes((0xE6, 0xE7, 0x00))
@@ -40,8 +40,13 @@ def _direction(ctx):
 
 LlcHeader = Struct(
     "profile" / c.Peek(_Profile),
-    c.If(lambda ctx: not isinstance(ctx.profile, c.EnumIntegerString),
-         Reject("an LLC header (0xE6 of IEC 62056-46 or 0x90 of IEC 61334-4-32)", lambda ctx: ctx.profile)),
+    c.If(
+        lambda ctx: not isinstance(ctx.profile, c.EnumIntegerString),
+        Reject(
+            "an LLC header (0xE6 of IEC 62056-46 or 0x90 of IEC 61334-4-32)",
+            lambda ctx: ctx.profile,
+        ),
+    ),
     "control" / c.If(_is("iec61334_4_32"), c.Const(LLC_432, c.Int8ub)),
     "destination_lsap" / c.Int8ub,
     "source_lsap" / c.Int8ub,

@@ -22,15 +22,16 @@ import construct as c
 
 from ._core import Expected, Reject, Struct
 
-__all__ = ["MbusFrame", "MBUS_ACK", "MBUS_STOP", "is_dlms_ci", "mbus_checksum"]
+__all__ = ["MBUS_ACK", "MBUS_STOP", "MbusFrame", "is_dlms_ci", "mbus_checksum"]
 
 MBUS_ACK = 0xE5
 MBUS_SHORT_START = 0x10
 MBUS_LONG_START = 0x68
 MBUS_STOP = 0x16
 
-_FrameType = c.Enum(c.Int8ub, single_character=MBUS_ACK, short_frame=MBUS_SHORT_START,
-                    long_frame=MBUS_LONG_START)
+_FrameType = c.Enum(
+    c.Int8ub, single_character=MBUS_ACK, short_frame=MBUS_SHORT_START, long_frame=MBUS_LONG_START
+)
 
 
 def mbus_checksum(data: bytes) -> int:
@@ -67,8 +68,10 @@ def _data_length(ctx) -> int:
         return len(ctx.data or b"")
     n = ctx.length - 3 - (2 if _dlms(ctx) else 0)
     if n < 0:
-        e = Expected("an L field counting at least C, A, CI" + (", STSAP, DTSAP" if _dlms(ctx) else ""),
-                     str(int(ctx.length)))
+        e = Expected(
+            "an L field counting at least C, A, CI" + (", STSAP, DTSAP" if _dlms(ctx) else ""),
+            str(int(ctx.length)),
+        )
         e.offset = ctx._io.tell() - 6 - (2 if _dlms(ctx) else 0)  # the first L octet
         raise e
     return n
@@ -110,7 +113,7 @@ class MbusChecksum(int):
 
 
 class _Checksum(c.Construct):
-    """The sum of the ``covered(ctx)`` octets before it; kept and marked on parse, computed when None."""
+    """Sum of the ``covered(ctx)`` octets before it; kept and marked, computed when None."""
 
     def __init__(self, covered):
         super().__init__()
@@ -145,9 +148,13 @@ def _covered(ctx) -> int:
 
 MbusFrame = Struct(
     "frame_type" / c.Peek(_FrameType),
-    c.If(lambda ctx: not isinstance(ctx.frame_type, c.EnumIntegerString),
-         Reject("an M-Bus frame (0x68 long, 0x10 short or 0xE5 single character)",
-                lambda ctx: ctx.frame_type)),
+    c.If(
+        lambda ctx: not isinstance(ctx.frame_type, c.EnumIntegerString),
+        Reject(
+            "an M-Bus frame (0x68 long, 0x10 short or 0xE5 single character)",
+            lambda ctx: ctx.frame_type,
+        ),
+    ),
     c.Rebuild(c.Int8ub, lambda ctx: int(_FrameType.build(ctx.frame_type)[0])),
     "length" / c.If(_long, c.Rebuild(c.Int8ub, _length)),
     c.If(_long, _RepeatedLength()),
@@ -155,8 +162,10 @@ MbusFrame = Struct(
     "control" / c.If(_framed, c.Int8ub),
     "address" / c.If(_framed, c.Int8ub),
     "control_information" / c.If(_long, c.Int8ub),
-    "last_segment" / c.Computed(lambda ctx: bool(ctx.control_information & 0x10) if _dlms(ctx) else None),
-    "segment_number" / c.Computed(lambda ctx: ctx.control_information & 0x0F if _dlms(ctx) else None),
+    "last_segment"
+    / c.Computed(lambda ctx: bool(ctx.control_information & 0x10) if _dlms(ctx) else None),
+    "segment_number"
+    / c.Computed(lambda ctx: ctx.control_information & 0x0F if _dlms(ctx) else None),
     "stsap" / c.If(_dlms, c.Int8ub),
     "dtsap" / c.If(_dlms, c.Int8ub),
     "data" / c.If(_long, c.Bytes(_data_length)),

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import construct as c
 
 from ..errors import DecodeError
 from ._core import Expected
 
-__all__ = ["ESCAPE", "unstuff", "stuff", "stuffed_offset", "Stuffed"]
+__all__ = ["ESCAPE", "Stuffed", "stuff", "stuffed_offset", "unstuff"]
 
 ESCAPE = 0x7D
 FLAG = 0x7E
@@ -25,7 +25,7 @@ _MUST_RE = re.compile(b"[\x7d\x7e]")
 
 
 def unstuff(data: bytes, base: int = 0, layer: str = "hdlc") -> tuple[bytes, tuple[int, ...]]:
-    """``data`` without its escapes, and the positions (in the result) of the octets that were escaped.
+    """``data`` without its escapes, and the positions (in the result) of the escaped octets.
 
     A raw 0x7E (a flag inside the data), a 0x7D at the end or the abort sequence 0x7D 0x7E is a
     ``DecodeError`` at its absolute offset ``base + i``.
@@ -51,7 +51,7 @@ def unstuff(data: bytes, base: int = 0, layer: str = "hdlc") -> tuple[bytes, tup
 
 
 def stuff(data: bytes, escaped: Iterable[int] | None = None) -> bytes:
-    """``data`` with 0x7E, 0x7D and every octet at a position in ``escaped`` sent as 0x7D, octet ^ 0x20."""
+    """``data`` with 0x7E, 0x7D and the octets at ``escaped`` sent as 0x7D, octet ^ 0x20."""
     data = bytes(data)
     marks = {i for i in (escaped or ()) if 0 <= i < len(data)}
     marks.update(m.start() for m in _MUST_RE.finditer(data))
@@ -68,7 +68,7 @@ def stuff(data: bytes, escaped: Iterable[int] | None = None) -> bytes:
 
 
 def stuffed_offset(escaped: tuple[int, ...], position: int) -> int:
-    """Where the unstuffed octet at ``position`` starts in the stuffed data (for spans and errors)."""
+    """Where the unstuffed octet at ``position`` starts in the stuffed data (spans, errors)."""
     return position + bisect_left(escaped, position)
 
 
@@ -92,22 +92,28 @@ class Stuffed(c.Subconstruct):
         lead = 1 if data[:1] == b"\x7e" else 0
         trail = 1 if len(data) > lead and data[-1:] == b"\x7e" else 0
         try:
-            body, escaped = unstuff(data[lead:len(data) - trail], start + lead)
+            body, escaped = unstuff(data[lead : len(data) - trail], start + lead)
         except DecodeError as e:
             err = Expected(e.expected, e.got)
             err.offset = e.offset
             raise err from None
-        plain = data[:lead] + body + data[len(data) - trail:]
+        plain = data[:lead] + body + data[len(data) - trail :]
         sub = c.core.BytesIOWithOffsets(plain, stream, start)
         obj = self.subcon._parsereport(sub, context, path)
         if sub.tell() - start != len(plain):
-            err = Expected("a stuffed frame ending at its closing flag or the end of data",
-                           f"{len(plain) - (sub.tell() - start)} unstuffed octet(s) more")
-            err.offset = start + stuffed_offset(tuple(x + lead for x in escaped), sub.tell() - start)
+            err = Expected(
+                "a stuffed frame ending at its closing flag or the end of data",
+                f"{len(plain) - (sub.tell() - start)} unstuffed octet(s) more",
+            )
+            err.offset = start + stuffed_offset(
+                tuple(x + lead for x in escaped), sub.tell() - start
+            )
             raise err
         if tuple(map(bool, self.flags(obj))) != (bool(lead), bool(trail)):
-            err = Expected("the stuffed data's flags to be the frame's own flags",
-                           "a flag octet read as data, or an escaped 0x7E read as a flag")
+            err = Expected(
+                "the stuffed data's flags to be the frame's own flags",
+                "a flag octet read as data, or an escaped 0x7E read as a flag",
+            )
             err.offset = start
             raise err
         obj["escaped"] = tuple(x + lead for x in escaped)
@@ -119,7 +125,11 @@ class Stuffed(c.Subconstruct):
         lead = 1 if lead and plain[:1] == b"\x7e" else 0
         trail = 1 if trail and len(plain) > lead and plain[-1:] == b"\x7e" else 0
         escaped = [x - lead for x in obj.get("escaped") or ()]
-        data = plain[:lead] + stuff(plain[lead:len(plain) - trail], escaped) + plain[len(plain) - trail:]
+        data = (
+            plain[:lead]
+            + stuff(plain[lead : len(plain) - trail], escaped)
+            + plain[len(plain) - trail :]
+        )
         c.stream_write(stream, data, len(data), path)
         return obj
 

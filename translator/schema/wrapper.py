@@ -10,7 +10,7 @@ import construct as c
 
 from ._core import Expected, Struct
 
-__all__ = ["WrapperFrame", "WRAPPER_VERSION", "WRAPPER_HEADER_LENGTH"]
+__all__ = ["WRAPPER_HEADER_LENGTH", "WRAPPER_VERSION", "WrapperFrame"]
 
 WRAPPER_VERSION = 1
 WRAPPER_HEADER_LENGTH = 8

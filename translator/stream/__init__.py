@@ -2,4 +2,13 @@
 
 from .framing import FINDERS, Frame, Garbage, Item, detect, find_hdlc, find_mbus, find_wrapper
 
-__all__ = ["FINDERS", "Frame", "Garbage", "Item", "detect", "find_hdlc", "find_mbus", "find_wrapper"]
+__all__ = [
+    "FINDERS",
+    "Frame",
+    "Garbage",
+    "Item",
+    "detect",
+    "find_hdlc",
+    "find_mbus",
+    "find_wrapper",
+]

@@ -22,8 +22,8 @@ No loop runs without consuming input and no length field drives an allocation.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Union
 
 from construct import Construct, Container
 
@@ -31,11 +31,27 @@ from ..crc import check_sequence
 from ..errors import DecodeError
 from ..schema._core import build, parse
 from ..schema.hdlc import HdlcFrame, HdlcStuffedFrame
-from ..schema.mbus import MBUS_ACK, MBUS_LONG_START, MBUS_SHORT_START, MBUS_STOP, MbusFrame, mbus_checksum
+from ..schema.mbus import (
+    MBUS_ACK,
+    MBUS_LONG_START,
+    MBUS_SHORT_START,
+    MBUS_STOP,
+    MbusFrame,
+    mbus_checksum,
+)
 from ..schema.transparency import unstuff
 from ..schema.wrapper import WRAPPER_HEADER_LENGTH, WrapperFrame
 
-__all__ = ["Frame", "Garbage", "Item", "find_hdlc", "find_wrapper", "find_mbus", "detect", "FINDERS"]
+__all__ = [
+    "FINDERS",
+    "Frame",
+    "Garbage",
+    "Item",
+    "detect",
+    "find_hdlc",
+    "find_mbus",
+    "find_wrapper",
+]
 
 FLAG = 0x7E
 _FLAG = b"\x7e"
@@ -56,8 +72,11 @@ class Frame:
     def ok(self) -> bool:
         """False when the frame's HCS, FCS or checksum does not match."""
         f = self.frame
-        return f.get("hcs_ok") is not False and f.get("fcs_ok") is not False \
+        return (
+            f.get("hcs_ok") is not False
+            and f.get("fcs_ok") is not False
             and f.get("checksum_ok") is not False
+        )
 
     def build(self) -> bytes:
         """The frame's octets, built by its schema (byte-exact with the input)."""
@@ -75,12 +94,12 @@ class Garbage:
     kind: str = "garbage"  # "garbage" | "truncated" | "fill"
 
 
-Item = Union[Frame, Garbage]
+Item = Frame | Garbage
 
 
 @dataclass(slots=True)
 class _Miss:
-    """Why no frame starts at a position; ``truncated`` when the data ends inside a plausible frame."""
+    """Why no frame starts at a position; ``truncated``: the data ends inside a plausible frame."""
 
     error: DecodeError
     truncated: bool = False
@@ -91,8 +110,12 @@ def _merged(items: Iterable[Item]) -> Iterator[Item]:
     """Join adjacent garbage runs of one kind into one, keeping the first run's error."""
     pending: Garbage | None = None
     for item in items:
-        if isinstance(item, Garbage) and pending is not None and pending.kind == item.kind \
-                and pending.end == item.start:
+        if (
+            isinstance(item, Garbage)
+            and pending is not None
+            and pending.kind == item.kind
+            and pending.end == item.start
+        ):
             pending = Garbage(pending.layer, pending.start, item.end, pending.error, pending.kind)
             continue
         if pending is not None:
@@ -108,8 +131,9 @@ def _merged(items: Iterable[Item]) -> Iterator[Item]:
 
 # --- HDLC ---------------------------------------------------------------------------------------
 
+
 def _hdlc_end(buf: bytes, q: int) -> int | None:
-    """End (before any closing flag) of a frame whose format field is at ``q``, if its FCS matches."""
+    """End (before a closing flag) of the frame whose format field is at ``q``, if its FCS fits."""
     n = len(buf)
     if q + 2 > n or buf[q] >> 4 != 0xA:
         return None
@@ -117,7 +141,7 @@ def _hdlc_end(buf: bytes, q: int) -> int | None:
     end = q + length
     if length < _MIN_HDLC_LENGTH or end > n:
         return None
-    return end if check_sequence(buf[q:end - 2]) == buf[end - 2:end] else None
+    return end if check_sequence(buf[q : end - 2]) == buf[end - 2 : end] else None
 
 
 def _next_valid_hdlc(buf: bytes, lo: int, hi: int) -> int | None:
@@ -135,34 +159,69 @@ def _hdlc_at(buf: bytes, p: int, flag: bool, opened: bool, base: int) -> Frame |
     n = len(buf)
     q = p + flag
     if q + 2 > n:
-        return _Miss(DecodeError("hdlc", base + n, "the format field of an HDLC frame", "end of data"),
-                     truncated=True)
+        return _Miss(
+            DecodeError("hdlc", base + n, "the format field of an HDLC frame", "end of data"),
+            truncated=True,
+        )
     if buf[q] >> 4 != 0xA:
-        return _Miss(DecodeError("hdlc", base + q, "HDLC frame format type 3 (format field 0xA.)",
-                                 f"0x{buf[q]:02X}"))
+        return _Miss(
+            DecodeError(
+                "hdlc", base + q, "HDLC frame format type 3 (format field 0xA.)", f"0x{buf[q]:02X}"
+            )
+        )
     length = (buf[q] & 0x07) << 8 | buf[q + 1]
     if length < _MIN_HDLC_LENGTH:
-        return _Miss(DecodeError("hdlc", base + q, f"a frame length of at least {_MIN_HDLC_LENGTH}",
-                                 str(length)))
+        return _Miss(
+            DecodeError(
+                "hdlc", base + q, f"a frame length of at least {_MIN_HDLC_LENGTH}", str(length)
+            )
+        )
     end = q + length
     if end > n:
         r = _next_valid_hdlc(buf, p + 1, n)
         if r is None:
-            return _Miss(DecodeError("hdlc", base + n, f"{end - n} more octet(s) (frame length {length})",
-                                     "end of data"), truncated=True)
-        return _Miss(DecodeError("hdlc", base + q, f"a frame length ending before the next frame "
-                                 f"(at offset {base + r})", str(length)), resume=r)
+            return _Miss(
+                DecodeError(
+                    "hdlc",
+                    base + n,
+                    f"{end - n} more octet(s) (frame length {length})",
+                    "end of data",
+                ),
+                truncated=True,
+            )
+        return _Miss(
+            DecodeError(
+                "hdlc",
+                base + q,
+                f"a frame length ending before the next frame (at offset {base + r})",
+                str(length),
+            ),
+            resume=r,
+        )
     closing = end < n and buf[end] == FLAG
-    if check_sequence(buf[q:end - 2]) != buf[end - 2:end]:
+    if check_sequence(buf[q : end - 2]) != buf[end - 2 : end]:
         if not (opened and closing):
-            return _Miss(DecodeError("hdlc", base + end - 2, "a matching FCS, or flags around a frame "
-                                     "with a bad FCS", buf[end - 2:end].hex(" ")))
+            return _Miss(
+                DecodeError(
+                    "hdlc",
+                    base + end - 2,
+                    "a matching FCS, or flags around a frame with a bad FCS",
+                    buf[end - 2 : end].hex(" "),
+                )
+            )
         r = _next_valid_hdlc(buf, p + 1, end)
         if r is not None:
-            return _Miss(DecodeError("hdlc", base + end - 2, "a matching FCS",
-                                     f"a valid frame inside at offset {base + r}"), resume=r)
+            return _Miss(
+                DecodeError(
+                    "hdlc",
+                    base + end - 2,
+                    "a matching FCS",
+                    f"a valid frame inside at offset {base + r}",
+                ),
+                resume=r,
+            )
     try:
-        frame = parse(HdlcFrame, buf[p:end + closing], "hdlc", base=base + p)
+        frame = parse(HdlcFrame, buf[p : end + closing], "hdlc", base=base + p)
     except DecodeError as e:
         return _Miss(e)
     return Frame("hdlc", base + p, base + end + closing, frame, HdlcFrame)
@@ -175,9 +234,18 @@ def _find_hdlc_plain(buf: bytes, base: int) -> Iterator[Item]:
     while i < n:
         b = buf[i]
         if b == FLAG and (i + 1 == n or buf[i + 1] == FLAG):
-            yield Garbage("hdlc", base + i, base + i + 1,
-                          DecodeError("hdlc", base + i + 1, "an HDLC frame after the flag",
-                                      "another flag" if i + 1 < n else "end of data"), "fill")
+            yield Garbage(
+                "hdlc",
+                base + i,
+                base + i + 1,
+                DecodeError(
+                    "hdlc",
+                    base + i + 1,
+                    "an HDLC frame after the flag",
+                    "another flag" if i + 1 < n else "end of data",
+                ),
+                "fill",
+            )
             i += 1
             after_flag = False
             continue
@@ -186,8 +254,11 @@ def _find_hdlc_plain(buf: bytes, base: int) -> Iterator[Item]:
         elif b >> 4 == 0xA and (after_flag or i == 0):
             found = _hdlc_at(buf, i, False, after_flag, base)
         else:
-            found = _Miss(DecodeError("hdlc", base + i, "an HDLC frame (flag 0x7E, then format 0xA.)",
-                                      f"0x{b:02X}"))
+            found = _Miss(
+                DecodeError(
+                    "hdlc", base + i, "an HDLC frame (flag 0x7E, then format 0xA.)", f"0x{b:02X}"
+                )
+            )
         if isinstance(found, Frame):
             yield found
             i = found.end - base
@@ -203,15 +274,19 @@ def _find_hdlc_plain(buf: bytes, base: int) -> Iterator[Item]:
         after_flag = False
 
 
-def _stuffed_region(buf: bytes, a: int, b: int, opened: bool, closed: bool, base: int) -> Frame | _Miss:
+def _stuffed_region(
+    buf: bytes, a: int, b: int, opened: bool, closed: bool, base: int
+) -> Frame | _Miss:
     try:
         frame = parse(HdlcStuffedFrame, buf[a:b], "hdlc", base=base + a)
     except DecodeError as e:
         return _Miss(e, truncated=not closed)
     if frame.fcs_ok or (opened and closed):
         return Frame("hdlc", base + a, base + b, frame, HdlcStuffedFrame)
-    return _Miss(DecodeError("hdlc", base + a, "a stuffed frame with a matching FCS", "a bad FCS"),
-                 truncated=not closed)
+    return _Miss(
+        DecodeError("hdlc", base + a, "a stuffed frame with a matching FCS", "a bad FCS"),
+        truncated=not closed,
+    )
 
 
 def _find_hdlc_stuffed(buf: bytes, base: int) -> Iterator[Item]:
@@ -221,9 +296,18 @@ def _find_hdlc_stuffed(buf: bytes, base: int) -> Iterator[Item]:
     after_flag = False
     while i < n:
         if buf[i] == FLAG and (i + 1 == n or buf[i + 1] == FLAG):
-            yield Garbage("hdlc", base + i, base + i + 1,
-                          DecodeError("hdlc", base + i + 1, "a stuffed HDLC frame after the flag",
-                                      "another flag" if i + 1 < n else "end of data"), "fill")
+            yield Garbage(
+                "hdlc",
+                base + i,
+                base + i + 1,
+                DecodeError(
+                    "hdlc",
+                    base + i + 1,
+                    "a stuffed HDLC frame after the flag",
+                    "another flag" if i + 1 < n else "end of data",
+                ),
+                "fill",
+            )
             i += 1
             after_flag = False
             continue
@@ -238,7 +322,8 @@ def _find_hdlc_stuffed(buf: bytes, base: int) -> Iterator[Item]:
         if found.truncated:
             yield Garbage("hdlc", base + i, base + n, found.error, "truncated")
             return
-        yield Garbage("hdlc", base + i, base + j, found.error)  # j >= 0 here: the flag starts the next try
+        # not truncated, so a flag was found at j: it starts the next try
+        yield Garbage("hdlc", base + i, base + j, found.error)
         i = j
         after_flag = False
 
@@ -257,7 +342,7 @@ def _looks_stuffed(buf: bytes, tries: int = 16) -> bool:
             return False
         j = buf.find(_FLAG, s)
         try:
-            body, _ = unstuff(buf[s:len(buf) if j < 0 else j])
+            body, _ = unstuff(buf[s : len(buf) if j < 0 else j])
         except DecodeError:
             continue
         if body and _hdlc_end(body, 0) == len(body):
@@ -266,7 +351,7 @@ def _looks_stuffed(buf: bytes, tries: int = 16) -> bool:
 
 
 def find_hdlc(buf: bytes, base: int = 0, *, stuffed: bool | None = None) -> Iterator[Item]:
-    """HDLC frames and garbage runs of ``buf``; ``stuffed`` None decides from the first frame found."""
+    """HDLC frames and garbage runs of ``buf``; ``stuffed`` None decides from the first frame."""
     buf = bytes(buf)
     if stuffed is None:
         stuffed = _looks_stuffed(buf)
@@ -275,21 +360,36 @@ def find_hdlc(buf: bytes, base: int = 0, *, stuffed: bool | None = None) -> Iter
 
 # --- IEC 62056-47 wrapper -----------------------------------------------------------------------
 
+
 def _find_wrapper(buf: bytes, base: int) -> Iterator[Item]:
     n = len(buf)
     i = 0
     while i < n:
-        if buf[i:i + 2] == b"\x00\x01" or (i + 1 == n and buf[i] == 0):
+        if buf[i : i + 2] == b"\x00\x01" or (i + 1 == n and buf[i] == 0):
             if i + WRAPPER_HEADER_LENGTH > n:
-                yield Garbage("wrapper", base + i, base + n,
-                              DecodeError("wrapper", base + n, "the 8-octet wrapper header", "end of data"),
-                              "truncated")
+                yield Garbage(
+                    "wrapper",
+                    base + i,
+                    base + n,
+                    DecodeError("wrapper", base + n, "the 8-octet wrapper header", "end of data"),
+                    "truncated",
+                )
                 return
-            end = i + WRAPPER_HEADER_LENGTH + int.from_bytes(buf[i + 6:i + 8], "big")
+            end = i + WRAPPER_HEADER_LENGTH + int.from_bytes(buf[i + 6 : i + 8], "big")
             if end > n:
-                yield Garbage("wrapper", base + i, base + n,
-                              DecodeError("wrapper", base + n, f"{end - n} more octet(s) (wrapper length "
-                                          f"{end - i - WRAPPER_HEADER_LENGTH})", "end of data"), "truncated")
+                yield Garbage(
+                    "wrapper",
+                    base + i,
+                    base + n,
+                    DecodeError(
+                        "wrapper",
+                        base + n,
+                        f"{end - n} more octet(s) (wrapper length "
+                        f"{end - i - WRAPPER_HEADER_LENGTH})",
+                        "end of data",
+                    ),
+                    "truncated",
+                )
                 return
             frame = parse(WrapperFrame, buf[i:end], "wrapper", base=base + i)
             yield Frame("wrapper", base + i, base + end, frame, WrapperFrame)
@@ -298,9 +398,14 @@ def _find_wrapper(buf: bytes, base: int) -> Iterator[Item]:
         j = buf.find(b"\x00\x01", i + 1)
         if j < 0:
             j = n - 1 if buf[-1] == 0 and n - 1 > i else n
-        yield Garbage("wrapper", base + i, base + j,
-                      DecodeError("wrapper", base + i, "a wrapper header (version 0x0001)",
-                                  buf[i:i + 2].hex(" ")))
+        yield Garbage(
+            "wrapper",
+            base + i,
+            base + j,
+            DecodeError(
+                "wrapper", base + i, "a wrapper header (version 0x0001)", buf[i : i + 2].hex(" ")
+            ),
+        )
         i = j
 
 
@@ -315,10 +420,13 @@ def find_wrapper(buf: bytes, base: int = 0) -> Iterator[Item]:
 
 # --- M-Bus --------------------------------------------------------------------------------------
 
-def _mbus_end(buf: bytes, i: int, strict: bool) -> int | None | str:
+
+def _mbus_end(buf: bytes, i: int, resync: bool) -> int | None | str:
     """End of the M-Bus frame at ``i``; "truncated" when the data ends inside a plausible one.
 
-    ``strict`` (while resynchronising inside garbage) also asks for a matching checksum.
+    A long frame is recognised by its start, repeated L, second start and stop octets, whatever
+    its checksum. While resynchronising inside garbage (``resync``) a short frame also needs a
+    matching checksum and a lone 0xE5 is not taken for an acknowledgement.
     """
     n = len(buf)
     b = buf[i]
@@ -331,32 +439,32 @@ def _mbus_end(buf: bytes, i: int, strict: bool) -> int | None | str:
         end = i + 6 + length
         if end > n:
             return "truncated"
-        if buf[end - 1] != MBUS_STOP:
-            return None
-        if strict and mbus_checksum(buf[i + 4:end - 2]) != buf[end - 2]:
-            return None
-        return end
+        return end if buf[end - 1] == MBUS_STOP else None
     if b == MBUS_SHORT_START:
         if i + 5 > n:
-            return "truncated"
+            return None if resync else "truncated"
         if buf[i + 4] != MBUS_STOP:
             return None
-        if strict and mbus_checksum(buf[i + 1:i + 3]) != buf[i + 3]:
+        if resync and mbus_checksum(buf[i + 1 : i + 3]) != buf[i + 3]:
             return None
         return i + 5
-    if b == MBUS_ACK and not strict:
+    if b == MBUS_ACK and not resync:
         return i + 1
     return None
 
 
 def _next_mbus(buf: bytes, lo: int) -> int:
-    """The next position from ``lo`` where a complete M-Bus frame with a matching checksum starts."""
+    """The next position from ``lo`` where an M-Bus frame (complete or cut by the end) starts."""
     n = len(buf)
-    for r in range(lo, n):
-        if buf[r] in (MBUS_LONG_START, MBUS_SHORT_START):
-            end = _mbus_end(buf, r, True)
-            if isinstance(end, int):
-                return r
+    r = lo
+    while r < n:
+        starts = [x for x in (buf.find(b"\x68", r), buf.find(b"\x10", r)) if x >= 0]
+        if not starts:
+            return n
+        r = min(starts)
+        if _mbus_end(buf, r, True) is not None:
+            return r
+        r += 1
     return n
 
 
@@ -368,9 +476,13 @@ def _find_mbus(buf: bytes, base: int) -> Iterator[Item]:
         if end == "truncated":
             r = _next_mbus(buf, i + 1)
             if r == n:
-                yield Garbage("mbus", base + i, base + n,
-                              DecodeError("mbus", base + n, "the rest of an M-Bus frame", "end of data"),
-                              "truncated")
+                yield Garbage(
+                    "mbus",
+                    base + i,
+                    base + n,
+                    DecodeError("mbus", base + n, "the rest of an M-Bus frame", "end of data"),
+                    "truncated",
+                )
                 return
             end = None
         if isinstance(end, int):
@@ -383,8 +495,9 @@ def _find_mbus(buf: bytes, base: int) -> Iterator[Item]:
                 i = end
                 continue
         else:
-            error = DecodeError("mbus", base + i, "an M-Bus frame (0x68 L L 0x68, 0x10 or 0xE5)",
-                                f"0x{buf[i]:02X}")
+            error = DecodeError(
+                "mbus", base + i, "an M-Bus frame (0x68 L L 0x68, 0x10 or 0xE5)", f"0x{buf[i]:02X}"
+            )
         j = _next_mbus(buf, i + 1)
         yield Garbage("mbus", base + i, base + j, error)
         i = j
@@ -393,13 +506,15 @@ def _find_mbus(buf: bytes, base: int) -> Iterator[Item]:
 def find_mbus(buf: bytes, base: int = 0) -> Iterator[Item]:
     """Wired M-Bus frames (long, short, single character 0xE5) and garbage runs of ``buf``.
 
-    A frame whose start, length and stop octets agree but whose checksum fails is a frame marked
-    bad; after garbage only frames with a matching checksum resynchronise (0xE5 alone does not).
+    A long frame whose start, length and stop octets agree but whose checksum fails is a frame
+    marked bad; after garbage a short frame resynchronises only with a matching checksum, and a
+    lone 0xE5 not at all (it is too common an octet).
     """
     return _merged(_find_mbus(bytes(buf), base))
 
 
 # --- detection ----------------------------------------------------------------------------------
+
 
 def detect(buf: bytes) -> str:
     """The framing of ``buf`` from its first octets: "hdlc", "wrapper", "mbus" or "apdu"."""

@@ -1,0 +1,93 @@
+"""The installed ``dlms`` command, run as a user runs it: a subprocess (DESIGN section 3)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests._vectors import data, frames
+
+_BIN = Path(sys.executable).parent / "dlms"
+DLMS = [str(_BIN)] if _BIN.exists() else ([shutil.which("dlms")] if shutil.which("dlms") else None)
+pytestmark = pytest.mark.skipif(DLMS is None, reason="the dlms console script is not installed "
+                                                     "(pip install -e .)")
+README_HEX = "7E A0 19 03 21 32 6F D8 E6 E6 00 C0 01 C1 00 01 00 00 2A 00 00 FF 02 00 12 80 7E"
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run([*DLMS, *args], input=stdin, capture_output=True, text=True,
+                          timeout=60, env=env)
+
+
+def test_decode_readme_frame_as_text():
+    r = run("decode", *README_HEX.split())
+    assert r.returncode == 0, r.stderr
+    assert "get_request_normal" in r.stdout
+    assert "00 00 2A 00 00 FF" in r.stdout  # the logical device name's OBIS code
+    assert r.stderr == ""
+
+
+def test_decode_json_tolerant_hex_from_stdin():
+    text = "0x7E,0xA0,0x19\n03 21 32 6F D8 E6 E6 00 C0 01 C1 00 01 00 00 2A 00 00 FF 02 00 12 80 7E\n"
+    r = run("decode", "--to", "json", "-", stdin=text)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["service"] == "get_request_normal" and out["invoke_id"] == 0xC1
+    desc = out["layers"]["apdu"]["body"]["get_request"]["cosem_attribute_descriptor"]
+    assert desc == {"class_id": 1, "instance_id": "00002A0000FF", "attribute_id": 2}
+
+
+def test_decode_file_with_several_frames(tmp_path):
+    path = tmp_path / "session.hex"
+    path.write_text("\n".join(f.hex(" ") for f in frames("hdlc-session-clock-jdlms")))
+    r = run("decode", "--to", "json", "-f", str(path))
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(lines) == 22
+    assert lines[0]["service"] == "get_request_normal"
+    assert lines[1]["service"] == "get_response_normal"
+
+
+def test_bad_hex_is_one_line_exit_1():
+    r = run("decode", "7E A0 ZZ")
+    assert r.returncode == 1
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("dlms: error: input at offset 6: expected hex digits")
+
+
+def test_truncated_frame_names_layer_and_offset():
+    r = run("decode", data("hdlc-gurux-readme-get-ldn")[:12].hex())
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr
+    assert r.stderr.splitlines() == [r.stderr.strip()]
+    assert r.stderr.startswith("dlms: error: hdlc at offset ")
+    assert "expected" in r.stderr
+
+
+def test_malformed_apdu_names_layer_and_offset():
+    r = run("decode", data("xdlms-get-response-with-list-truncated-issue51").hex())
+    assert r.returncode == 1
+    assert r.stderr.strip().splitlines()[-1].startswith("dlms: error: xdlms at offset 6: expected")
+
+
+def test_usage_error_exit_2():
+    r = run("decode", "--to", "nonsense", "00")
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+
+
+def test_help_has_examples():
+    r = run("decode", "--help")
+    assert r.returncode == 0 and "examples:" in r.stdout
+
+
+def test_missing_file_is_one_line():
+    r = run("decode", "-f", "/nonexistent/file.hex")
+    assert r.returncode == 1 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1

@@ -1,0 +1,260 @@
+"""The public API on every real vector: decode, decode_all, encode (DESIGN section 4).
+
+Facts come from each vector's `expected`/`checks` (the vectors' sources), never from this code.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from translator.schema.hdlc import parameters_dict
+from translator import ChecksumError, DecodeError, Message, decode, decode_all, encode
+from tests._vectors import VECTORS, by_layer, data, frames, vector
+
+FRAMED = [v["id"] for v in by_layer("hdlc", "wrapper", "mbus", "apdu")]
+MALFORMED = {
+    # vector id -> (layer, offset) where the vector's description says decoding must stop
+    "xdlms-get-response-with-list-truncated-issue51": ("xdlms", 6),
+    "hdlc-director-aarq-bad-user-info": ("acse", None),
+}
+# The stuffed frame's information field is the test payload 7E 7D 03, not an APDU.
+NOT_AN_APDU = {"hdlc-stuffed-amshan"}
+
+
+def _messages(vid: str) -> list[Message]:
+    return decode_all(data(vid))
+
+
+@pytest.mark.parametrize("vid", FRAMED)
+def test_every_framed_vector_decodes_and_round_trips(vid):
+    raw = data(vid)
+    msgs = decode_all(raw)
+    assert msgs, vid
+    assert b"".join(map(encode, msgs)) == raw
+    if vid in MALFORMED or vid in NOT_AN_APDU or vid.startswith("push-lg-e450-unencrypted-"):
+        return
+    for msg in msgs:
+        assert not msg.errors, (vid, msg.errors)
+        assert msg.apdu is not None or msg.parameters is not None or msg.frames, vid
+
+
+@pytest.mark.parametrize("vid", [v["id"] for v in VECTORS.values() if v.get("frames")
+                                 and v["layer"] in ("hdlc", "apdu")])
+def test_each_frame_of_multi_frame_vectors_round_trips(vid):
+    for frame in frames(vid):
+        msgs = decode_all(frame)
+        assert b"".join(map(encode, msgs)) == frame
+
+
+# Vectors whose hex is the 12-octet content of a date-time, not a tagged A-XDR value.
+DATE_TIME_CONTENT = {"axdr-datetime-07e40101", "axdr-datetime-07e2020c", "axdr-datetime-dst-amsreader"}
+
+
+@pytest.mark.parametrize("vid", [v["id"] for v in by_layer("axdr") if v["id"] not in DATE_TIME_CONTENT])
+def test_bare_axdr_vectors_through_layer_data(vid):
+    raw = data(vid)
+    msgs = decode_all(raw, layer="data")
+    assert all(m.framing == "data" and not m.errors for m in msgs)
+    assert b"".join(map(encode, msgs)) == raw
+
+
+def test_two_axdr_values_back_to_back():
+    # "A date (tag 1A) and a time (tag 1B) with all-ones (not specified) content"
+    date, time = decode_all(data("axdr-date-time-wildcards"), layer="data")
+    assert (str(date.apdu.tag), str(time.apdu.tag)) == ("date", "time")
+    with pytest.raises(DecodeError):
+        decode(data("axdr-date-time-wildcards"), layer="data")
+
+
+@pytest.mark.parametrize("vid", sorted(MALFORMED))
+def test_malformed_vectors_raise_with_layer_and_offset(vid):
+    layer, offset = MALFORMED[vid]
+    with pytest.raises(DecodeError) as e:
+        decode(data(vid))
+    assert e.value.layer == layer
+    if offset is not None:
+        assert e.value.offset == offset
+    # Not strict: the message comes back, marked, and still encodes to its input.
+    msg = decode(data(vid), strict=False)
+    assert msg.errors and msg.errors[0].layer == layer
+    assert encode(msg) == data(vid)
+
+
+def test_bad_user_information_is_reported_inside_the_user_information():
+    raw = data("hdlc-director-aarq-bad-user-info")
+    user_info = raw.index(bytes.fromhex("be10040e"))
+    msg = decode(raw, strict=False)
+    assert msg.frames[0].ok  # "HDLC length and FCS are consistent"
+    assert user_info <= msg.errors[0].offset < len(raw)
+
+
+def test_duplicated_gbt_block_is_flagged_and_emits_no_data():
+    v = vector("push-lg-e450-unencrypted-invalid-data")
+    msgs = _messages(v["id"])
+    complete = [m for m in msgs if m.apdu is not None and not m.errors]
+    flagged = [m for m in msgs if any(e.layer == "gbt" for e in m.errors)]
+    assert len(complete) == v["checks"]["gbt_complete_messages"] == 0
+    assert len(flagged) == v["checks"]["gbt_incomplete_or_invalid_sequences"] == 3
+    assert "duplicated block 2" in str(flagged[0].errors[-1])
+    assert b"".join(map(encode, msgs)) == data(v["id"])
+
+
+@pytest.mark.parametrize("vid", ["push-lg-e450-unencrypted-valid-data1",
+                                 "push-lg-e450-unencrypted-valid-data",
+                                 "push-lg-e570-encrypted-valid-data",
+                                 "push-lg-e570-unencrypted-valid-data-cfg2026"])
+def test_gbt_pushes_reassemble_as_the_checks_say(vid):
+    checks = vector(vid)["checks"]
+    msgs = _messages(vid)
+    complete = [m for m in msgs if m.apdu is not None and not m.errors]
+    incomplete = [m for m in msgs if m.errors]
+    assert len(complete) == checks["gbt_complete_messages"]
+    assert len(incomplete) == checks["gbt_incomplete_or_invalid_sequences"]
+    msg = complete[0]
+    assert len(msg.apdu_bytes) == checks["gbt_reassembled_length"]
+    assert msg.apdu_bytes.startswith(bytes.fromhex(checks["gbt_reassembled_apdu_head"]))
+    assert sum(len(m.frames) for m in msgs) == checks["hdlc_frames"]
+    # a reassembled message lists every frame it came from, in order
+    assert [f.start for f in msg.frames] == sorted(f.start for f in msg.frames)
+    assert len(msg.blocks) == len(msg.frames)
+
+
+def test_e570_reassembled_apdu_is_the_general_glo_ciphering_of_the_checks():
+    ggc = vector("push-lg-e570-encrypted-valid-data")["checks"]["ggc"]
+    (msg,) = _messages("push-lg-e570-encrypted-valid-data")
+    assert msg.service == "general_glo_ciphering"
+    body = msg.apdu.body
+    assert bytes(body.system_title).hex() == ggc["system_title"]
+    assert body.ciphered_content.invocation_counter == ggc["invocation_counter"]
+
+
+def test_hdlc_segments_are_joined_into_one_apdu():
+    v = vector("push-iskra-am550-unencrypted-valid-data")
+    (msg,) = _messages(v["id"])
+    assert len(msg.frames) == v["checks"]["hdlc_frames"] == 5
+    assert [f.frame.format.segmentation for f in msg.frames] == [True] * 4 + [False]
+    assert msg.llc is not None
+    assert len(msg.apdu_bytes) == v["checks"]["segments_reassembled_length"]
+    assert msg.service == "data_notification" and not msg.errors
+    assert msg.apdu_offset is None  # joined: spans are into apdu_bytes
+
+
+def test_session_stream_of_22_frames():
+    v = vector("hdlc-session-clock-jdlms")
+    stream = b"".join(frames(v["id"]))
+    msgs = decode_all(stream)
+    assert len(msgs) == v["checks"]["hdlc_frames"] == 22
+    assert all(not m.errors for m in msgs)
+    services = [m.service for m in msgs]
+    assert services[0::2].count("get_request_normal") + services[0::2].count("set_request_normal") == 11
+    assert {m.invoke_id for m in msgs} == {0x81}
+    assert b"".join(map(encode, msgs)) == stream
+
+
+def test_frames_sharing_flags_and_garbage_between_frames_round_trip():
+    a, b = frames("hdlc-session-clock-jdlms")[:2]
+    shared = a + b[1:]                        # 7E f1 7E f2 7E: one flag between the two frames
+    msgs = decode_all(shared)
+    assert [m.service for m in msgs] == ["get_request_normal", "get_response_normal"]
+    assert b"".join(map(encode, msgs)) == shared
+    noisy = b"\x00\x11garbage" + a + b"\xff\xfe" + b
+    msgs = decode_all(noisy, layer="hdlc")
+    kinds = [m.framing for m in msgs]
+    assert kinds == ["garbage", "hdlc", "garbage", "hdlc"]
+    assert msgs[0].errors and msgs[0].errors[0].offset == 0
+    assert msgs[2].offset == 9 + len(a)
+    assert b"".join(map(encode, msgs)) == noisy
+
+
+def test_bad_fcs_frame_is_kept_and_marked_not_raised():
+    raw = bytearray(data("hdlc-gurux-readme-get-ldn"))
+    raw[-2] ^= 0x01  # last FCS octet
+    msg = decode(bytes(raw))
+    assert msg.service == "get_request_normal"
+    assert any(isinstance(e, ChecksumError) for e in msg.errors)
+    assert not msg.fatal
+    assert encode(msg) == bytes(raw)
+
+
+def test_gurux_readme_frame():
+    # vector expected: GET-Request-Normal invoke 0xC1, class 1, 0.0.42.0.0.255, attr 2
+    msg = decode(data("hdlc-gurux-readme-get-ldn"))
+    req = msg.apdu.body.get_request
+    assert msg.service == "get_request_normal"
+    assert req.invoke_id_and_priority == 0xC1
+    assert req.cosem_attribute_descriptor.class_id == 1
+    assert bytes(req.cosem_attribute_descriptor.instance_id) == bytes([0, 0, 42, 0, 0, 255])
+    assert req.cosem_attribute_descriptor.attribute_id == 2
+    assert msg.frames[0].frame.control.kind == "i"
+
+
+def test_spans_point_at_the_fields_bytes():
+    raw = data("hdlc-gurux-readme-get-ldn")
+    msg = decode(raw)
+    spans = msg.spans
+    off, length = spans["apdu.body.get_request.cosem_attribute_descriptor.instance_id"]
+    assert raw[off:off + length] == bytes([0, 0, 42, 0, 0, 255])
+    off, length = spans["hdlc.fcs"]
+    assert raw[off:off + length] == bytes.fromhex("1280")
+
+
+def test_edited_apdu_is_rebuilt_with_new_crcs():
+    raw = data("hdlc-gurux-readme-get-ldn")
+    msg = decode(raw)
+    msg.apdu.body.get_request.cosem_attribute_descriptor.attribute_id = 3
+    edited = encode(msg)
+    again = decode(edited)  # its own HCS/FCS must check
+    assert not again.errors
+    assert again.apdu.body.get_request.cosem_attribute_descriptor.attribute_id == 3
+    assert edited[:-4] != raw[:-4]
+
+
+def test_wrapper_messages_back_to_back_and_version_check():
+    one = data("wrapper-tcp-aarq-sn-jdlms")
+    two = data("wrapper-udp-ggc-ic-0001e502")
+    msgs = decode_all(one + two)
+    assert [m.service for m in msgs] == ["aarq", "general_glo_ciphering"]
+    w = msgs[0].frames[0].frame
+    assert (w.version, w.source_wport, w.destination_wport, w.length) == (1, 16, 17, 34)
+    # "the same bytes with version 0x1001 ... or 0x0002 ... must be rejected"
+    for version in (b"\x10\x01", b"\x00\x02"):
+        with pytest.raises(DecodeError) as e:
+            decode(version + one[2:], layer="wrapper")
+        assert e.value.layer == "wrapper"
+
+
+def test_mbus_segments_joined():
+    v = vector("mbus-kaifa-tinetz-ciphered")
+    (msg,) = _messages(v["id"])
+    assert [f.frame.control_information for f in msg.frames] == [0x00, 0x11]
+    assert all(f.ok for f in msg.frames)   # checks: mbus_checksums_ok
+    assert msg.service == "general_glo_ciphering"
+    ggc = v["checks"]["ggc"]
+    assert bytes(msg.apdu.body.system_title).hex() == ggc["system_title"]
+    assert msg.apdu.body.ciphered_content.invocation_counter == ggc["invocation_counter"]
+
+
+def test_snrm_and_ua_parameters():
+    ua = decode(data("hdlc-ua-kmethy"))
+    exp = vector("hdlc-ua-kmethy")["expected"]["parameters"]
+    assert ua.frames[0].frame.control.kind == "ua"
+    assert ua.parameters is not None
+    snrm = decode(data("hdlc-snrm-kmethy"))
+    assert snrm.frames[0].frame.control.kind == "snrm" and snrm.parameters is None
+    values = parameters_dict(ua.parameters)
+    assert values.get("max_info_field_length_transmit") == exp["max_info_field_length_transmit"]
+    assert values.get("window_size_receive") == exp["window_size_receive"]
+
+
+def test_one_message_expected_by_decode():
+    stream = b"".join(frames("hdlc-session-clock-jdlms")[:2])
+    with pytest.raises(DecodeError) as e:
+        decode(stream)
+    assert "decode_all" in str(e.value)
+
+
+def test_bare_apdu_with_llc_header():
+    msg = decode(data("push-kaifa-no-list-1"))
+    assert msg.llc is not None and msg.llc.direction == "response"
+    assert msg.service == "data_notification"
+    assert msg.apdu_offset == 3

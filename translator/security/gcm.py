@@ -1,0 +1,114 @@
+"""AES-GCM as security suites 0, 1 and 2 use it: encryption, authentication, or both; GMAC.
+
+The security control octet says what was applied (Green Book 9.2.7.2.4):
+
+* A and E (0x3_): GCM, AAD = SC || AK, 12-octet tag;
+* E only (0x2_): the GCM ciphertext without a tag (counter mode from counter block 2);
+* A only (0x1_): GMAC, AAD = SC || AK || plaintext, the plaintext travels in clear.
+
+general-ciphering adds its header to the AAD (``header``). The key is 16 octets for suites 0 and
+1 (AES-128), 32 for suite 2 (AES-256). IV = system title (8) || invocation counter (4).
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from ..schema.protection import AUTHENTICATION_TAG_LENGTH
+from .errors import SecurityError, TagMismatchError, UnsupportedSecurityError, describe_title
+from .layouts import authenticated_data, counter_block, initialization_vector, security_control_fields
+
+__all__ = ["KEY_LENGTHS", "key_length", "check_key", "encrypt", "decrypt", "ctr", "gmac",
+           "TAG_LENGTH"]
+
+TAG_LENGTH = AUTHENTICATION_TAG_LENGTH
+KEY_LENGTHS = {0: 16, 1: 16, 2: 32}
+"""Security suite -> AES key length in octets."""
+
+
+def key_length(suite: int) -> int:
+    if suite not in KEY_LENGTHS:
+        raise UnsupportedSecurityError(f"security suite {suite} is not supported (0, 1 and 2 are)")
+    return KEY_LENGTHS[suite]
+
+
+def check_key(key: bytes, suite: int, name: str, system_title: bytes | None) -> bytes:
+    """``key`` if its length fits the suite; the error names the key, never its value."""
+    want = key_length(suite)
+    if len(key) != want:
+        raise SecurityError(f"security suite {suite} needs a {want}-octet {name.replace('_', ' ')}; "
+                            f"the one for system title {describe_title(system_title)} has "
+                            f"{len(key)}")
+    return key
+
+
+def ctr(key: bytes, iv: bytes, data: bytes) -> bytes:
+    """GCM's keystream alone: AES-CTR from counter block IV || 00000002 (no tag is checked)."""
+    cipher = Cipher(algorithms.AES(key), modes.CTR(counter_block(iv, 2))).encryptor()
+    return cipher.update(bytes(data)) + cipher.finalize()
+
+
+def gmac(key: bytes, iv: bytes, aad: bytes) -> bytes:
+    """The 12-octet GMAC of ``aad`` (GCM over an empty plaintext)."""
+    cipher = Cipher(algorithms.AES(key), modes.GCM(iv)).encryptor()
+    cipher.authenticate_additional_data(aad)
+    cipher.finalize()
+    return cipher.tag[:TAG_LENGTH]
+
+
+def _flags(sc: int) -> tuple[bool, bool, int]:
+    fields = security_control_fields(sc)
+    return bool(fields["authentication"]), bool(fields["encryption"]), \
+        int(fields["security_suite_id"])
+
+
+def encrypt(sc: int, key: bytes, system_title: bytes, invocation_counter: int, plaintext: bytes,
+            authentication_key: bytes | None = None, header: bytes = b"") -> tuple[bytes, bytes | None]:
+    """Protect ``plaintext`` as ``sc`` says: (ciphered text, 12-octet tag or None)."""
+    auth, enc, _ = _flags(sc)
+    iv = initialization_vector(system_title, invocation_counter)
+    plaintext = bytes(plaintext)
+    if auth and authentication_key is None:
+        raise SecurityError("authentication needs an authentication key")
+    if auth and enc:
+        cipher = Cipher(algorithms.AES(key), modes.GCM(iv)).encryptor()
+        cipher.authenticate_additional_data(authenticated_data(sc, authentication_key, header))
+        text = cipher.update(plaintext) + cipher.finalize()
+        return text, cipher.tag[:TAG_LENGTH]
+    if enc:
+        return ctr(key, iv, plaintext), None
+    if auth:
+        return plaintext, gmac(key, iv, authenticated_data(sc, authentication_key, header, plaintext))
+    return plaintext, None
+
+
+def decrypt(sc: int, key: bytes, system_title: bytes, invocation_counter: int, ciphered_text: bytes,
+            tag: bytes | None, authentication_key: bytes | None = None,
+            header: bytes = b"") -> tuple[bytes, bool]:
+    """(plaintext, verified). Without ``authentication_key`` an authenticated APDU is deciphered
+    (A and E) or passed through (A only) with ``verified`` False; with it, a tag that does not
+    match raises ``TagMismatchError``, so a wrong key never yields plaintext."""
+    auth, enc, _ = _flags(sc)
+    iv = initialization_vector(system_title, invocation_counter)
+    ciphered_text = bytes(ciphered_text)
+    if auth and tag is None:
+        raise SecurityError("security control has the A bit but there is no authentication tag")
+    if auth and authentication_key is not None:
+        if enc:
+            cipher = Cipher(algorithms.AES(key), modes.GCM(iv, bytes(tag), min_tag_length=TAG_LENGTH))
+            d = cipher.decryptor()
+            d.authenticate_additional_data(authenticated_data(sc, authentication_key, header))
+            try:
+                return d.update(ciphered_text) + d.finalize(), True
+            except InvalidTag:
+                raise TagMismatchError(system_title, invocation_counter) from None
+        expected = gmac(key, iv, authenticated_data(sc, authentication_key, header, ciphered_text))
+        if not hmac.compare_digest(expected, bytes(tag)):
+            raise TagMismatchError(system_title, invocation_counter)
+        return ciphered_text, True
+    if enc:
+        return ctr(key, iv, ciphered_text), False
+    return ciphered_text, False

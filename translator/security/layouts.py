@@ -1,0 +1,131 @@
+"""The octet strings the cryptography consumes, declared as construct schemas (build only).
+
+IV, additional authenticated data, the GCM counter block, the KDF's OtherInfo and the octets a
+general-signing signature covers are all concatenations of protocol fields; declaring them here
+keeps "no bytes written by hand" true for the security layer too (DESIGN section 1).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import construct as c
+
+from ..schema import _core
+from ..schema.acse import ObjectIdentifier
+from ..schema.protection import _GENERAL_HEADER, SecurityControl
+from .errors import SecurityError, describe_title
+
+__all__ = [
+    "SYSTEM_TITLE_LENGTH", "initialization_vector", "counter_block", "authenticated_data",
+    "general_header", "algorithm_id", "kdf_other_info", "signed_data", "ephemeral_key_data",
+    "security_control_fields", "ALGORITHM_IDS", "static_party_v_info", "HlsGmacResponse",
+]
+
+SYSTEM_TITLE_LENGTH = 8
+
+_IV = c.Struct("system_title" / c.Bytes(SYSTEM_TITLE_LENGTH), "invocation_counter" / c.Int32ub)
+"""GCM IV (Green Book 9.2.7.2.4): system title (8) || invocation counter (4), 96 bits."""
+
+_COUNTER_BLOCK = c.Struct("iv" / c.Bytes(12), "counter" / c.Int32ub)
+"""A GCM counter block: IV || 32-bit counter; the plaintext is ciphered from counter 2 on."""
+
+_AAD = c.Struct(
+    "security_control" / SecurityControl,
+    "authentication_key" / c.Bytes(c.len_(c.this.authentication_key)),
+    "header" / c.Bytes(c.len_(c.this.header)),
+    "plaintext" / c.Bytes(c.len_(c.this.plaintext)),
+)
+"""Additional authenticated data: SC || AK [|| general-ciphering header] [|| plaintext (A only)]."""
+
+_GENERAL_HEADER_SCHEMA = _core.Struct(*_GENERAL_HEADER)
+"""transaction-id, originator- and recipient-system-title, date-time, other-information: the
+same five A-XDR octet strings that open general-ciphering and general-signing."""
+
+ALGORITHM_IDS = {"aes-gcm-128": "2.16.756.5.8.3.0", "aes-gcm-256": "2.16.756.5.8.3.1",
+                 "aes-wrap-128": "2.16.756.5.8.3.2", "aes-wrap-256": "2.16.756.5.8.3.3"}
+"""Cryptographic algorithm ids (Green Book, cryptographic algorithm ID-s table)."""
+
+_OTHER_INFO = c.Struct(
+    "algorithm_id" / c.Bytes(c.len_(c.this.algorithm_id)),
+    "party_u_info" / c.Bytes(c.len_(c.this.party_u_info)),
+    "party_v_info" / c.Bytes(c.len_(c.this.party_v_info)),
+)
+"""NIST SP 800-56A OtherInfo as DLMS uses it: AlgorithmID || PartyUInfo || PartyVInfo."""
+
+_STATIC_PARTY_V = c.Struct("transaction_id" / _core.Counted(c.GreedyBytes),
+                           "recipient_system_title" / c.Bytes(c.len_(c.this.recipient_system_title)))
+"""PartyVInfo of the static unified model C(0e, 2s): transaction-id (A-XDR octet string) ||
+recipient system title."""
+
+_EPHEMERAL_KEY_DATA = c.Struct("key_parameters" / c.Int8ub,
+                               "public_key" / c.Bytes(c.len_(c.this.public_key)))
+"""What signs an ephemeral public key in one-pass Diffie-Hellman: key-parameters || x || y."""
+
+
+HlsGmacResponse = c.Struct(
+    "security_control" / SecurityControl,
+    "invocation_counter" / c.Int32ub,
+    "tag" / c.Bytes(12),
+)
+"""f(StoC) / f(CtoS) of HLS mechanism 5: SC || IC || GMAC tag (17 octets)."""
+
+
+def security_control_fields(sc: int | Mapping[str, Any]) -> Any:
+    """The decoded ``SecurityControl`` of an octet (what the protected-APDU schemas build from)."""
+    if not isinstance(sc, int):
+        return sc
+    return SecurityControl.parse(c.Int8ub.build(sc))
+
+
+def initialization_vector(system_title: bytes, invocation_counter: int) -> bytes:
+    """System title || invocation counter; a title that is not 8 octets cannot form the IV."""
+    system_title = bytes(system_title)
+    if len(system_title) != SYSTEM_TITLE_LENGTH:
+        raise SecurityError(f"system title {describe_title(system_title)} has {len(system_title)} "
+                            f"octet(s); the GCM IV needs {SYSTEM_TITLE_LENGTH}")
+    if not 0 <= invocation_counter < 1 << 32:
+        raise SecurityError(f"invocation counter {invocation_counter} does not fit 32 bits")
+    return _IV.build({"system_title": system_title, "invocation_counter": invocation_counter})
+
+
+def counter_block(iv: bytes, counter: int) -> bytes:
+    return _COUNTER_BLOCK.build({"iv": iv, "counter": counter})
+
+
+def authenticated_data(sc: int | Mapping[str, Any], authentication_key: bytes,
+                       header: bytes = b"", plaintext: bytes = b"") -> bytes:
+    return _AAD.build({"security_control": sc, "authentication_key": bytes(authentication_key),
+                       "header": bytes(header), "plaintext": bytes(plaintext)})
+
+
+def general_header(fields: Mapping[str, Any]) -> bytes:
+    """The five header octet strings of general-ciphering/-signing, as the schema builds them."""
+    return _core.build(_GENERAL_HEADER_SCHEMA, fields, "security")
+
+
+def algorithm_id(name: str) -> bytes:
+    """The contents octets of a cryptographic algorithm id OID (e.g. 60 85 74 05 08 03 00)."""
+    return ObjectIdentifier.build(ALGORITHM_IDS[name])
+
+
+def kdf_other_info(algorithm: str, party_u_info: bytes, party_v_info: bytes) -> bytes:
+    return _OTHER_INFO.build({"algorithm_id": algorithm_id(algorithm),
+                              "party_u_info": bytes(party_u_info),
+                              "party_v_info": bytes(party_v_info)})
+
+
+def static_party_v_info(transaction_id: bytes, recipient_system_title: bytes) -> bytes:
+    return _STATIC_PARTY_V.build({"transaction_id": bytes(transaction_id),
+                                  "recipient_system_title": bytes(recipient_system_title)})
+
+
+def signed_data(header_fields: Mapping[str, Any], content: bytes) -> bytes:
+    """What a general-signing signature covers: the five header fields (with their lengths)
+    followed by the content octets (without theirs)."""
+    return general_header(header_fields) + bytes(content)
+
+
+def ephemeral_key_data(key_parameters: int, public_key: bytes) -> bytes:
+    return _EPHEMERAL_KEY_DATA.build({"key_parameters": key_parameters,
+                                      "public_key": bytes(public_key)})
