@@ -9,8 +9,14 @@ from __future__ import annotations
 from ..errors import SecurityError
 
 __all__ = [
-    "SecurityError", "MissingSecurityInfo", "MissingKeyError", "MissingSystemTitleError",
-    "TagMismatchError", "UnsupportedSecurityError", "SignatureError", "KeyringError",
+    "KeyringError",
+    "MissingKeyError",
+    "MissingSecurityInfo",
+    "MissingSystemTitleError",
+    "SecurityError",
+    "SignatureError",
+    "TagMismatchError",
+    "UnsupportedSecurityError",
     "describe_title",
 ]
 

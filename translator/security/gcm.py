@@ -19,10 +19,23 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from ..schema.protection import AUTHENTICATION_TAG_LENGTH
 from .errors import SecurityError, TagMismatchError, UnsupportedSecurityError, describe_title
-from .layouts import authenticated_data, counter_block, initialization_vector, security_control_fields
+from .layouts import (
+    authenticated_data,
+    counter_block,
+    initialization_vector,
+    security_control_fields,
+)
 
-__all__ = ["KEY_LENGTHS", "key_length", "check_key", "encrypt", "decrypt", "ctr", "gmac",
-           "TAG_LENGTH"]
+__all__ = [
+    "KEY_LENGTHS",
+    "TAG_LENGTH",
+    "check_key",
+    "ctr",
+    "decrypt",
+    "encrypt",
+    "gmac",
+    "key_length",
+]
 
 TAG_LENGTH = AUTHENTICATION_TAG_LENGTH
 KEY_LENGTHS = {0: 16, 1: 16, 2: 32}

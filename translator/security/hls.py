@@ -23,12 +23,17 @@ from typing import Any
 import construct as c
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from ..schema.protection import security_control_octet
 from . import gcm, signing
 from .errors import MissingKeyError, SecurityError
-from .keyring import Keys
-from .layouts import HlsGmacResponse, authenticated_data, initialization_vector
+from .layouts import (
+    HlsGmacResponse,
+    authenticated_data,
+    initialization_vector,
+    security_control_fields,
+)
 
-__all__ = ["MECHANISMS", "hls_response", "hls_verify", "f_stoc", "f_ctos"]
+__all__ = ["MECHANISMS", "f_ctos", "f_stoc", "hls_response", "hls_verify"]
 
 MECHANISMS = {3: "md5", 4: "sha1", 5: "gmac", 6: "sha256", 7: "ecdsa"}
 """HLS mechanism id (last arc of 2.16.756.5.8.2.x) -> name."""
@@ -73,7 +78,7 @@ def _gmac_response(keys: Any, challenge: bytes, system_title: bytes | None,
         raise SecurityError("HLS mechanism 5 needs the responder's system title (for the IV)")
     ek = _key(keys, "block_cipher_key", system_title)
     ak = _key(keys, "authentication_key", system_title)
-    suite = int(gcm._flags(sc)[2])
+    suite = int(security_control_fields(sc)["security_suite_id"])
     gcm.check_key(ek, suite, "block_cipher_key", system_title)
     tag = gcm.gmac(ek, initialization_vector(system_title, invocation_counter),
                    authenticated_data(sc, ak, plaintext=challenge))
@@ -128,9 +133,7 @@ def hls_verify(mechanism: int, secret_or_keys: Any, challenge: bytes, response: 
         if len(response) != HlsGmacResponse.sizeof():
             return False
         parsed = HlsGmacResponse.parse(response)
-        sc = c.Int8ub.parse(HlsGmacResponse.security_control.build(parsed.security_control)) \
-            if hasattr(HlsGmacResponse, "security_control") else None
-        sc = _sc_octet(parsed.security_control)
+        sc = security_control_octet(parsed.security_control)
         expected = _gmac_response(secret_or_keys, challenge, system_title,
                                   parsed.invocation_counter, sc)
         return hmac.compare_digest(expected, response)
@@ -145,11 +148,6 @@ def hls_verify(mechanism: int, secret_or_keys: Any, challenge: bytes, response: 
     expected = hls_response(mechanism, secret_or_keys, challenge, system_title,
                             peer_system_title=peer_system_title, sent_challenge=sent_challenge)
     return hmac.compare_digest(expected, response)
-
-
-def _sc_octet(fields: Any) -> int:
-    from ..schema.protection import security_control_octet
-    return security_control_octet(fields)
 
 
 def f_stoc(mechanism: int, secret_or_keys: Any, *, stoc: bytes, ctos: bytes | None = None,

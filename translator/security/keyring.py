@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from .errors import KeyringError, describe_title
 from .signing import load_private_key, load_public_key
 
-__all__ = ["Keys", "Keyring", "SYMMETRIC_KEYS", "KEY_NAMES", "ENV_VARIABLES"]
+__all__ = ["ENV_VARIABLES", "KEY_NAMES", "SYMMETRIC_KEYS", "Keyring", "Keys"]
 
 SYMMETRIC_KEYS = ("block_cipher_key", "authentication_key", "broadcast_key", "dedicated_key",
                   "master_key")

@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 
 from .errors import SecurityError
 
-__all__ = ["wrap_key", "unwrap_key"]
+__all__ = ["unwrap_key", "wrap_key"]
 
 
 def wrap_key(kek: bytes, key: bytes) -> bytes:

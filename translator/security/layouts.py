@@ -7,7 +7,8 @@ keeps "no bytes written by hand" true for the security layer too (DESIGN section
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import construct as c
 
@@ -17,9 +18,19 @@ from ..schema.protection import _GENERAL_HEADER, SecurityControl
 from .errors import SecurityError, describe_title
 
 __all__ = [
-    "SYSTEM_TITLE_LENGTH", "initialization_vector", "counter_block", "authenticated_data",
-    "general_header", "algorithm_id", "kdf_other_info", "signed_data", "ephemeral_key_data",
-    "security_control_fields", "ALGORITHM_IDS", "static_party_v_info", "HlsGmacResponse",
+    "ALGORITHM_IDS",
+    "SYSTEM_TITLE_LENGTH",
+    "HlsGmacResponse",
+    "algorithm_id",
+    "authenticated_data",
+    "counter_block",
+    "ephemeral_key_data",
+    "general_header",
+    "initialization_vector",
+    "kdf_other_info",
+    "security_control_fields",
+    "signed_data",
+    "static_party_v_info",
 ]
 
 SYSTEM_TITLE_LENGTH = 8

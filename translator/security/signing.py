@@ -22,8 +22,18 @@ from cryptography.hazmat.primitives.kdf.concatkdf import ConcatKDFHash
 from .errors import KeyringError, SecurityError
 
 __all__ = [
-    "Suite", "SUITES", "suite_of", "load_private_key", "load_public_key", "raw_public_key",
-    "public_key_from_raw", "generate_private_key", "sign", "verify", "shared_secret", "derive_key",
+    "SUITES",
+    "Suite",
+    "derive_key",
+    "generate_private_key",
+    "load_private_key",
+    "load_public_key",
+    "public_key_from_raw",
+    "raw_public_key",
+    "shared_secret",
+    "sign",
+    "suite_of",
+    "verify",
 ]
 
 
