@@ -12,13 +12,13 @@ The conformance block is the one BER item inside A-XDR: ``5F 1F`` ([APPLICATION 
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import Iterable
 from pathlib import Path
 
 import construct as c
 from construct import this
 
+from ..tables import load_json
 from ._core import AxdrOptional, Choice, Counted, Expected, Struct
 
 __all__ = [
@@ -40,11 +40,11 @@ __all__ = [
     "conformance_value",
 ]
 
-_SPEC = Path(__file__).resolve().parents[2] / "specs" / "conformance.json"
+_SPEC = "conformance.json"
 
 
 def _load_conformance() -> tuple[tuple[str, ...], str]:
-    spec = json.loads(_SPEC.read_text(encoding="utf-8"))
+    spec = load_json(_SPEC)
     bits = sorted(spec["bits"], key=lambda b: b["bit"])
     if [b["bit"] for b in bits] != list(range(24)):
         raise ValueError(f"{_SPEC}: expected bits 0..23")

@@ -213,25 +213,25 @@ def _decipher(apdu: Any, name: str, ring: Keyring, system_title: bytes | None,
     if enc and not auth:
         notes.append("encryption only: no authentication tag to verify")
 
-    decoded, error = _decode_plaintext(plaintext, plain_name)
+    decoded, error = _decode_plaintext(plaintext)
+    where = (f"for system title {describe_title(title)}, invocation counter "
+             f"{header.invocation_counter}")
     if error is not None and enc and not verified:
-        raise SecurityError(
-            f"deciphered text is no valid APDU for system title {describe_title(title)}, "
-            f"invocation counter {header.invocation_counter} (wrong key? without a checked tag "
-            f"a wrong key cannot be told apart): {error}")
+        raise SecurityError(f"deciphered text is no valid APDU {where} (wrong key? without a "
+                            f"checked tag a wrong key cannot be told apart): {error}")
+    if decoded is not None and plain_name is not None and str(decoded["tag"]) != plain_name:
+        # The tag octet is outside the AAD: a changed one shows only as this disagreement.
+        raise SecurityError(f"{name} carries a {decoded['tag']} APDU instead of a {plain_name} "
+                            f"{where}")
     return Unprotected(service, name, plaintext, decoded, error, verified, enc, header,
                        bytes(title), "; ".join(notes) or None, location, apdu.get("_span"))
 
 
-def _decode_plaintext(plaintext: bytes, plain_name: str | None) -> tuple[Any, DecodeError | None]:
+def _decode_plaintext(plaintext: bytes) -> tuple[Any, DecodeError | None]:
     try:
-        decoded = _core.parse(Apdu, plaintext, "apdu")
+        return _core.parse(Apdu, plaintext, "apdu"), None
     except DecodeError as e:
         return None, e
-    if plain_name is not None and str(decoded["tag"]) != plain_name:
-        return decoded, DecodeError("apdu", 0, f"the {plain_name} APDU its protected form carries",
-                                    str(decoded["tag"]))
-    return decoded, None
 
 
 def _content_key(service: str, body: Any, header: SecurityHeader, ring: Keyring, table: Keys,

@@ -1,0 +1,1010 @@
+"""Parsers generated from the construct schemas: the tree of ``_core.parse``, several times faster.
+
+Why: construct interprets a schema node by node (several Python calls per field, a context
+Container per Struct); the same layout read with offsets into the bytes runs about 19 times faster
+(DESIGN section 6). Writing those parsers by hand would declare every layout twice, so this module
+*generates* them: it walks the construct object graph of a schema once and emits straight-line
+Python (``data[o]``, ``struct.unpack_from``, one function per recursion point or large CHOICE),
+compiled with ``compile()`` on first use and cached per schema object.
+
+Contract: ``fast_parse`` returns what ``_core.parse`` returns (same Container/ListContainer types
+and keys, ``_spans``/``_span``, value types such as ``Len``, ``Octets``, enum strings) and raises
+its ``DecodeError``: on any failure the generated code stops and the interpreted parse runs
+instead (errors are rare), which produces the canonical error.
+
+Coverage: the construct classes the schemas use are emitted natively. A class the compiler does
+not know is parsed by its own ``_parsereport`` on a stream positioned at the offset (fallback), so
+the compiler can grow class by class. Schema-specific classes (hdlc, acse, ...) are emitted from a
+restatement of their ``_parse``; each such emitter is tied to a fingerprint of its class's code and
+switches itself off (fallback) when that code changes, until reviewed (``stale_emitters``).
+Known approximation: the ``_index`` key of a context that a lambda receives is not tracked
+(no schema reads it).
+"""
+
+from __future__ import annotations
+
+import ast
+import dis
+import hashlib
+import inspect
+import linecache
+import struct
+import textwrap
+from collections import Counter
+from typing import Any, Callable
+
+import construct as c
+from construct import Container, ListContainer
+from construct.expr import Path
+
+from . import _core
+from ._core import Len, _minimal_width, _with_width
+
+__all__ = [
+    "compile_parser", "fast_parse", "generated_source", "coverage", "stale_emitters",
+    "fingerprint", "EMITTER_FINGERPRINTS",
+]
+
+MAX_DEPTH = 24
+"""Nesting of recursive schemas (Data in Data...) beyond which the fast path hands over to the
+interpreted parse, so that a RecursionError happens (or not) exactly as it would there."""
+
+_SUPPORTED = c.version[:2] == (2, 10)
+
+
+# --- runtime helpers used by the generated code -----------------------------------------------
+
+class _Fail(Exception):
+    """The input does not parse here: construct would raise a ConstructError."""
+
+
+class _Bail(Exception):
+    """The fast path will not reproduce this parse (too deep, a context's ``_io`` used)."""
+
+
+class _NoStream:
+    """Stands for ``context._io`` in generated code: any use hands over to construct."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        raise _Bail(f"context._io.{name}")
+
+
+_NOIO = _NoStream()
+
+
+def _mkctx(up, subcons) -> Container:
+    """The context a ``_core.Struct`` makes for its fields, ``up`` being its parent's context."""
+    parent = _ctx_of(up)
+    ctx = Container()
+    ctx["_"] = parent
+    ctx["_params"] = parent["_params"]
+    ctx["_root"] = None
+    ctx["_parsing"] = parent["_parsing"]
+    ctx["_building"] = parent["_building"]
+    ctx["_sizing"] = parent["_sizing"]
+    ctx["_subcons"] = subcons
+    ctx["_io"] = _NOIO
+    ctx["_index"] = parent.get("_index", None)
+    ctx["_root"] = parent.get("_root", ctx)
+    return ctx
+
+
+def _ctx_of(up) -> Container:
+    """A real context from what generated code passes down: None (the root), a Container, or a
+    lazy ``(fields so far, parent, subcons)`` of a Struct that kept no context of its own."""
+    if up is None:
+        return _core._context()
+    if type(up) is tuple:
+        obj, parent, subcons = up
+        ctx = _mkctx(parent, subcons)
+        for k, v in obj.items():
+            ctx[k] = v
+        return ctx
+    return up
+
+
+def _long_len(data: bytes, o: int, end: int) -> tuple[int, int, int]:
+    """A long-form length at ``o`` (0x81..0x84): (value, width in octets, offset after it)."""
+    count = data[o] & 0x7F
+    if count == 0 or count > 4 or o + 1 + count > end:
+        raise _Fail
+    return int.from_bytes(data[o + 1:o + 1 + count], "big"), 1 + count, o + 1 + count
+
+
+def _stream(data: bytes, ws: int, end: int, b: int):
+    """The stream construct would hold for the window ``data[ws:end]`` (absolute offsets)."""
+    return c.core.BytesIOWithOffsets(data[ws:end], None, ws + b)
+
+
+_RUNTIME: dict[str, Any] = {
+    "_Fail": _Fail, "_Bail": _Bail, "_NOIO": _NOIO, "_mkctx": _mkctx, "_ctx_of": _ctx_of,
+    "_long_len": _long_len, "_stream": _stream, "Container": Container,
+    "ListContainer": ListContainer, "Len": Len, "_mw": _minimal_width, "_ww": _with_width,
+    "EnumInteger": c.EnumInteger, "EnumIntegerString": c.EnumIntegerString,
+    "ConstructError": c.ConstructError, "ExplicitError": c.ExplicitError,
+}
+
+
+# --- fingerprints of the classes whose parse logic an emitter restates ------------------------
+
+def _strip_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef)) and body
+                and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)):
+            node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def fingerprint(cls: type) -> str | None:
+    """A short hash of the parsing code of ``cls`` (its methods but the build/size ones),
+    insensitive to formatting, comments and docstrings; None when its source is not available."""
+    parts = []
+    for name, member in sorted(vars(cls).items()):
+        if not inspect.isfunction(member) or name.startswith(("_build", "_encode", "_sizeof",
+                                                               "_emit")):
+            continue
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(member)))
+        except (OSError, TypeError, SyntaxError):
+            return None
+        parts.append(ast.dump(_strip_docstrings(tree), include_attributes=False))
+    return hashlib.sha1("\n".join(parts).encode()).hexdigest()[:12]
+
+
+EMITTER_FINGERPRINTS: dict[str, str] = {}
+"""``module.Class`` -> fingerprint of the code its emitter restates (filled below, reviewed by
+hand: when a class changes, compare its new ``_parse`` with the emitter, then update)."""
+
+_NATIVE: dict[str, Callable] = {}
+
+
+def _native(qualname: str, fp: str, *extra: str):
+    """Register an emitter for the class ``qualname`` whose code (and that of ``extra``
+    classes it builds on) has the fingerprint(s) ``fp`` (``+``-joined)."""
+    def deco(fn):
+        EMITTER_FINGERPRINTS[qualname] = fp
+        _NATIVE[qualname] = fn
+        fn.extra = extra
+        return fn
+    return deco
+
+
+def _qualname(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+_FP_CACHE: dict[type, bool] = {}
+
+
+def _current(cls: type) -> bool:
+    """Whether the registered emitter of ``cls`` still matches the class's code."""
+    ok = _FP_CACHE.get(cls)
+    if ok is None:
+        fn = _NATIVE[_qualname(cls)]
+        want = EMITTER_FINGERPRINTS[_qualname(cls)]
+        classes = [cls] + [_resolve_class(cls, q) for q in fn.extra]
+        got = "+".join(fingerprint(k) or "?" for k in classes)
+        ok = _FP_CACHE[cls] = got == want
+    return ok
+
+
+def _resolve_class(cls: type, qualname: str) -> type:
+    for k in cls.__mro__:
+        if _qualname(k) == qualname:
+            return k
+    raise LookupError(qualname)
+
+
+def stale_emitters() -> dict[str, tuple[str, str]]:
+    """Emitters switched off because their class changed: qualname -> (expected, found).
+
+    Only classes already imported are checked (the schema modules import them all)."""
+    out = {}
+    import sys
+    for qualname, want in EMITTER_FINGERPRINTS.items():
+        module, _, name = qualname.rpartition(".")
+        mod = sys.modules.get(module)
+        cls = getattr(mod, name, None) if mod else None
+        if cls is None:
+            continue
+        fn = _NATIVE[qualname]
+        got = "+".join(fingerprint(k) or "?" for k in
+                       [cls] + [_resolve_class(cls, q) for q in fn.extra])
+        if got != want:
+            out[qualname] = (want, got)
+    return out
+
+
+# --- static facts about nodes and callables ----------------------------------------------------
+
+def _uses_param(func, index: int) -> bool:
+    """Whether ``func`` reads its positional parameter ``index`` (conservative: True if unsure)."""
+    code = getattr(func, "__code__", None)
+    if code is None or index >= code.co_argcount:
+        return True
+    name = code.co_varnames[index]
+    if name in code.co_cellvars:
+        return True
+    for ins in dis.get_instructions(code):
+        if ins.opname.startswith("LOAD") and ins.argval == name:
+            return True
+    return False
+
+
+def _path_names(f) -> list | None:
+    """``this.a.b`` -> ["a", "b"]; None for any other expression."""
+    if type(f) is not Path:
+        return None
+    names = []
+    while True:
+        d = vars(f)
+        parent = d["_Path__parent"]
+        if parent is None:
+            return names[::-1] if d["_Path__name"] == "this" else None
+        names.append(d["_Path__field"])
+        f = parent
+
+
+_FORMATS = {}
+
+
+def _fixed(node) -> int | None:
+    """Octets a node always takes when it is emitted as a plain read (None: not such a node)."""
+    t = type(node)
+    if t is c.FormatField:
+        return node.length
+    if t is c.Bytes:
+        return node.length if type(node.length) is int and node.length >= 0 else None
+    if t is c.BytesInteger:
+        ok = type(node.length) is int and node.length > 0 and type(node.swapped) is bool
+        return node.length if ok else None
+    if t in (c.Renamed, c.Const, c.Rebuild, _core.KeepRebuild, c.Enum):
+        return _fixed(node.subcon)
+    return None
+
+
+# --- code generation ---------------------------------------------------------------------------
+
+class _Unsupported(Exception):
+    """Compile time: this node cannot be emitted here; use its fallback."""
+
+
+class _NeedCtx(Exception):
+    """Compile time: a Struct emitted without a context needs one; emit it again with one."""
+
+    def __init__(self, state):
+        super().__init__()
+        self.state = state
+
+
+class _Fn:
+    """One generated function."""
+
+    def __init__(self, name: str, doc: str):
+        self.name = name
+        self.doc = doc
+        self.lines: list[str | None] = []
+        self.ind = 1
+        self.slots: dict[int, str] = {}
+
+    def add(self, text: str) -> None:
+        self.lines.append("    " * self.ind + text)
+
+    def slot(self) -> int:
+        """A line to fill in later (or leave out): things a block needs only if used below."""
+        self.lines.append(None)
+        self.slots[len(self.lines) - 1] = "    " * self.ind
+        return len(self.lines) - 1
+
+    def fill(self, i: int, text: str) -> None:
+        self.lines[i] = self.slots[i] + text
+
+    def source(self) -> str:
+        head = f"def {self.name}(data, b, o, ws, end, up, d):\n    # {self.doc}\n"
+        return head + "\n".join(x for x in self.lines if x is not None) + "\n"
+
+
+class _StructState:
+    """The Struct (or FocusedSeq) being emitted: its fields so far and how it holds a context."""
+
+    def __init__(self, node, obj: str | None, cx: str | None, lazy: str | None, lazy_slot: int,
+                 here_up: str, subcons: str, forbid: bool = False):
+        self.node = node
+        self.fields: dict[str, str] = {}
+        self.obj = obj
+        self.cx = cx
+        self.lazy = lazy
+        self.lazy_slot = lazy_slot
+        self.lazy_used = False
+        self.here_up = here_up
+        self.subcons = subcons
+        self.forbid = forbid
+
+
+class _Window:
+    """A stream window [ws, end): the lazily made stream fallbacks read from."""
+
+    def __init__(self, fn: _Fn, ws: str, end: str, var: str):
+        self.ws = ws
+        self.end = end
+        self.var = var
+        self.slot = fn.slot()
+        self.used = False
+
+
+class _Scope:
+    """Where the code being emitted stands: function, window, enclosing Struct, path."""
+
+    def __init__(self, fn: _Fn, win: _Window, struct: _StructState | None, fnctx: list,
+                 path: str):
+        self.fn = fn
+        self.win = win
+        self.struct = struct
+        self.fnctx = fnctx  # [var, slot, used] of the function-level materialized context
+        self.path = path
+        self.avail = 0  # octets known to be there from ``o`` on (checked once for a run)
+
+    def copy(self, **kw) -> "_Scope":
+        s = _Scope(self.fn, self.win, self.struct, self.fnctx, self.path)
+        for k, v in kw.items():
+            setattr(s, k, v)
+        return s
+
+    @property
+    def end(self) -> str:
+        return self.win.end
+
+    @property
+    def ws(self) -> str:
+        return self.win.ws
+
+    def here(self) -> str:
+        """The expression of the context construct would hand to the node being emitted."""
+        st = self.struct
+        if st is None:
+            return "up"
+        if st.cx:
+            return st.cx
+        if st.forbid:
+            raise _Unsupported("a context inside FocusedSeq")
+        st.lazy_used = True
+        return st.lazy
+
+    def ctx(self) -> str:
+        """A variable holding a real context Container for lambdas and fallbacks."""
+        st = self.struct
+        if st is None:
+            self.fnctx[2] = True
+            return self.fnctx[0]
+        if st.cx:
+            return st.cx
+        if st.forbid:
+            raise _Unsupported("a context inside FocusedSeq")
+        raise _NeedCtx(st)
+
+    def stream(self) -> str:
+        self.win.used = True
+        return self.win.var
+
+
+class _Compiler:
+    """Emits the functions of one schema; ``source`` and ``namespace`` once ``run`` is done."""
+
+    def __init__(self, schema):
+        self.schema = schema
+        self.ns: dict[str, Any] = dict(_RUNTIME)
+        self.consts: dict[int, str] = {}
+        self.funcs: dict[int, str] = {}
+        self.queue: list[tuple[Any, str, str]] = []
+        self.done: list[_Fn] = []
+        self.post: list[str] = []
+        self.n = 0
+        self.ctx_memo: dict[int, bool] = {}
+        self.native: Counter = Counter()
+        self.fallback: Counter = Counter()
+
+    # names and constants
+    def var(self, prefix: str = "v") -> str:
+        self.n += 1
+        return f"{prefix}{self.n}"
+
+    def const(self, obj, prefix: str = "k") -> str:
+        if obj is None or type(obj) in (bool, int) or (type(obj) is str and len(obj) < 40):
+            return repr(obj)
+        name = self.consts.get(id(obj))
+        if name is None:
+            name = self.consts[id(obj)] = self.var(prefix)
+            self.ns[name] = obj
+        return name
+
+    def function(self, node, path: str) -> str:
+        name = self.funcs.get(id(node))
+        if name is None:
+            name = self.funcs[id(node)] = self.var("f")
+            self.ns.setdefault("_keep", []).append(node)
+            self.queue.append((node, name, path))
+        return name
+
+    def run(self) -> str:
+        top = self.function(self.schema, "(parsing)")
+        while self.queue:
+            node, name, path = self.queue.pop(0)
+            self.done.append(self._function_body(node, name, path))
+        body = "\n".join(f.source() for f in self.done)
+        return body + ("\n" + "\n".join(self.post) + "\n" if self.post else "") + \
+            f"\nTOP = {top}\n"
+
+    def _function_body(self, node, name: str, path: str) -> _Fn:
+        fn = _Fn(name, f"{type(node).__name__} at {path}"[:100])
+        fnctx = [self.var("u"), fn.slot(), False]
+        win = _Window(fn, "ws", "end", self.var("st"))
+        sc = _Scope(fn, win, None, fnctx, path)
+        v = self.emit(node, sc)
+        fn.add(f"return {v}, o")
+        self._close_window(fn, win)
+        if fnctx[2]:
+            fn.fill(fnctx[1], f"{fnctx[0]} = _ctx_of(up)")
+        return fn
+
+    def _close_window(self, fn: _Fn, win: _Window) -> None:
+        if win.used:
+            fn.fill(win.slot, f"{win.var} = None")
+
+    # checks
+    def need(self, sc: _Scope, size: int | str) -> None:
+        """Fail unless ``size`` octets are left in the window (skipped inside a checked run)."""
+        if isinstance(size, int) and sc.avail >= size:
+            sc.avail -= size
+            return
+        sc.avail = 0
+        sc.fn.add(f"if o + {size} > {sc.end}: raise _Fail")
+
+    # expressions: constants, this.x paths, callables
+    def value_of(self, f, sc: _Scope) -> str:
+        names = _path_names(f)
+        st = sc.struct
+        if names and st is not None and names[0] in st.fields and not names[0].startswith("_"):
+            return st.fields[names[0]] + "".join(f"[{n!r}]" for n in names[1:])
+        if callable(f):
+            return f"{self.const(f)}({sc.ctx()})"
+        return self.const(f)
+
+    # dispatch
+    def emit(self, node, sc: _Scope) -> str:
+        t = type(node)
+        if node.parsed is not None:
+            return self.fallback_emit(node, sc, "parsed hook")
+        qual = _qualname(t)
+        handler = _CORE.get(t)
+        if handler is None and qual in _NATIVE and _current(t):
+            handler = _NATIVE[qual]
+        if handler is None and isinstance(node, c.Adapter) and t._parse is c.Adapter._parse:
+            handler = _adapter
+        if handler is None:
+            return self.fallback_emit(node, sc, "no emitter")
+        mark = len(sc.fn.lines)
+        try:
+            v = handler(self, node, sc)
+        except _Unsupported:
+            del sc.fn.lines[mark:]
+            return self.fallback_emit(node, sc, "unsupported here")
+        self.native[qual] += 1
+        return v
+
+    def fallback_emit(self, node, sc: _Scope, why: str) -> str:
+        cx = sc.ctx()
+        st = sc.stream()
+        fn = sc.fn
+        sc.avail = 0
+        v = self.var()
+        fn.add(f"if {st} is None: {st} = _stream(data, {sc.ws}, {sc.end}, b)")
+        fn.add(f"{st}.seek(o + b)")
+        fn.add(f"{v} = {self.const(node, 'n')}._parsereport({st}, {cx}, {sc.path!r})  "
+               f"# fallback: {why}")
+        fn.add(f"o = {st}.tell() - b")
+        self.fallback[_qualname(type(node))] += 1
+        return v
+
+    # helpers for emitters
+    def block(self, sc: _Scope, header: str, body: Callable[[_Scope], str], res: str) -> None:
+        """``header:`` then the body's code, its value stored in ``res``."""
+        sc.fn.add(header)
+        sc.fn.ind += 1
+        inner = sc.copy(avail=0)
+        v = body(inner)
+        sc.fn.add(f"{res} = {v}")
+        sc.fn.ind -= 1
+
+    def length(self, sc: _Scope, n: str, w: str) -> None:
+        """A definite length at ``o`` into ``n`` (plain int) and its width into ``w``."""
+        fn = sc.fn
+        self.need(sc, 1)
+        fn.add(f"{n} = data[o]")
+        fn.add(f"if {n} < 0x80: o += 1; {w} = 1")
+        fn.add(f"else: {n}, {w}, o = _long_len(data, o, {sc.end})")
+        sc.avail = 0
+
+    def window(self, sc: _Scope, size: str) -> _Scope:
+        """A sub-window of ``size`` octets from ``o`` (already checked to be there)."""
+        ws, end = self.var("w"), self.var("e")
+        sc.fn.add(f"{ws} = o; {end} = o + {size}")
+        return sc.copy(win=_Window(sc.fn, ws, end, self.var("st")), avail=0)
+
+
+# --- emitters of construct's classes -----------------------------------------------------------
+
+def _renamed(cp: _Compiler, node, sc: _Scope) -> str:
+    return cp.emit(node.subcon, sc.copy(path=f"{sc.path} -> {node.name}", avail=sc.avail)) \
+        if False else _pass_through(cp, node, sc, f"{sc.path} -> {node.name}")
+
+
+def _pass_through(cp: _Compiler, node, sc: _Scope, path: str | None = None) -> str:
+    old = sc.path
+    if path is not None:
+        sc.path = path
+    try:
+        return cp.emit(node.subcon, sc)
+    finally:
+        sc.path = old
+
+
+def _format_field(cp: _Compiler, node, sc: _Scope) -> str:
+    v = cp.var()
+    cp.need(sc, node.length)
+    fmt = node.fmtstr
+    if fmt in (">B", "<B", "B", "=B"):
+        sc.fn.add(f"{v} = data[o]; o += 1")
+    elif fmt in (">H", "!H"):
+        sc.fn.add(f"{v} = data[o] << 8 | data[o + 1]; o += 2")
+    else:
+        unpack = cp.const(struct.Struct(fmt).unpack_from, "u")
+        sc.fn.add(f"{v} = {unpack}(data, o)[0]; o += {node.length}")
+    return v
+
+
+def _bytes(cp: _Compiler, node, sc: _Scope) -> str:
+    v = cp.var()
+    if type(node.length) is int:
+        if node.length < 0:
+            sc.fn.add("raise _Fail")
+            return "None"
+        cp.need(sc, node.length)
+        sc.fn.add(f"{v} = data[o:o + {node.length}]; o += {node.length}")
+        return v
+    n = cp.var("n")
+    sc.fn.add(f"{n} = {cp.value_of(node.length, sc)}")
+    sc.fn.add(f"if {n} < 0 or o + {n} > {sc.end}: raise _Fail")
+    sc.fn.add(f"{v} = data[o:o + {n}]; o += {n}")
+    sc.avail = 0
+    return v
+
+
+def _bytes_integer(cp: _Compiler, node, sc: _Scope) -> str:
+    if _fixed(node) is None:
+        raise _Unsupported("BytesInteger with a computed length")
+    n = node.length
+    v = cp.var()
+    cp.need(sc, n)
+    order = "little" if node.swapped else "big"
+    sc.fn.add(f"{v} = int.from_bytes(data[o:o + {n}], {order!r}, signed={node.signed!r}); "
+              f"o += {n}")
+    return v
+
+
+def _greedy_bytes(cp: _Compiler, node, sc: _Scope) -> str:
+    v = cp.var()
+    sc.fn.add(f"{v} = data[o:{sc.end}]; o = {sc.end}")
+    sc.avail = 0
+    return v
+
+
+def _pass(cp: _Compiler, node, sc: _Scope) -> str:
+    return "None"
+
+
+def _const(cp: _Compiler, node, sc: _Scope) -> str:
+    v = cp.emit(node.subcon, sc)
+    sc.fn.add(f"if not {v} == {cp.const(node.value)}: raise _Fail")
+    return v
+
+
+def _enum(cp: _Compiler, node, sc: _Scope) -> str:
+    raw = cp.emit(node.subcon, sc)
+    v = cp.var()
+    sc.fn.add(f"{v} = {cp.const(node.decmapping, 'm')}.get({raw})")
+    sc.fn.add(f"if {v} is None: {v} = EnumInteger({raw})")
+    return v
+
+
+def _adapter(cp: _Compiler, node, sc: _Scope) -> str:
+    raw = cp.emit(node.subcon, sc)
+    decode = type(node)._decode
+    ctx = sc.ctx() if _uses_param(decode, 2) else "None"
+    v = cp.var()
+    sc.fn.add(f"{v} = {cp.const(node._decode, 'a')}({raw}, {ctx}, {sc.path!r})")
+    return v
+
+
+def _computed(cp: _Compiler, node, sc: _Scope) -> str:
+    v = cp.var()
+    sc.fn.add(f"{v} = {cp.value_of(node.func, sc)}")
+    return v
+
+
+def _if_then_else(cp: _Compiler, node, sc: _Scope) -> str:
+    cond = cp.value_of(node.condfunc, sc)
+    res = cp.var("r")
+    sc.avail = 0
+    if type(node.elsesubcon) is type(c.Pass):
+        sc.fn.add(f"{res} = None")
+        cp.block(sc, f"if {cond}:", lambda s: cp.emit(node.thensubcon, s), res)
+        return res
+    cp.block(sc, f"if {cond}:", lambda s: cp.emit(node.thensubcon, s), res)
+    cp.block(sc, "else:", lambda s: cp.emit(node.elsesubcon, s), res)
+    return res
+
+
+_INLINE_CASES = 16
+
+
+def _switch(cp: _Compiler, node, sc: _Scope) -> str:
+    fn = sc.fn
+    key = cp.var("key")
+    fn.add(f"{key} = {cp.value_of(node.keyfunc, sc)}")
+    sc.avail = 0
+    groups: dict[int, list] = {}
+    for k, case in node.cases.items():
+        groups.setdefault(id(case), [case, []])[1].append(k)
+    res = cp.var("r")
+    default = node.default
+    reject = type(default) is _core.Reject
+
+    def emit_default(s: _Scope) -> str:
+        if reject:
+            s.fn.add("raise _Fail")
+            return "None"
+        return cp.emit(default, s)
+
+    if len(groups) > _INLINE_CASES:
+        table = {}
+        for case, keys in groups.values():
+            fname = cp.function(case, f"{sc.path} -> case {keys[0]!r}")
+            for k in keys:
+                table[k] = fname
+        tname = cp.var("cases")
+        kname = cp.const(tuple(table), "keys")
+        cp.post.append(f"{tname} = dict(zip({kname}, ({', '.join(table.values())},)))")
+        f = cp.var("fn")
+        fn.add(f"{f} = {tname}.get({key})")
+        cp.block(sc, f"if {f} is None:", emit_default, res)
+        fn.add("else:")
+        fn.add(f"    {res}, o = {f}(data, b, o, {sc.ws}, {sc.end}, {sc.here()}, d)")
+        return res
+    order = list(groups.values())
+    kinds = {k: i for i, (_, keys) in enumerate(order) for k in keys}
+    kk = cp.var("kk")
+    fn.add(f"{kk} = {cp.const(kinds, 'kinds')}.get({key}, -1)")
+    cp.block(sc, f"if {kk} < 0:", emit_default, res)
+    fn.add("else:")
+    fn.ind += 1
+
+    def tree(lo: int, hi: int) -> None:
+        if hi - lo == 1:
+            case, keys = order[lo]
+            inner = sc.copy(avail=0, path=f"{sc.path} -> case {keys[0]!r}")
+            v = cp.emit(case, inner)
+            fn.add(f"{res} = {v}")
+            return
+        mid = (lo + hi) // 2
+        fn.add(f"if {kk} < {mid}:")
+        fn.ind += 1
+        tree(lo, mid)
+        fn.ind -= 1
+        fn.add("else:")
+        fn.ind += 1
+        tree(mid, hi)
+        fn.ind -= 1
+
+    tree(0, len(order))
+    fn.ind -= 1
+    return res
+
+
+def _peek(cp: _Compiler, node, sc: _Scope) -> str:
+    fn = sc.fn
+    save, res = cp.var("p"), cp.var("r")
+    sc.avail = 0
+    fn.add(f"{save} = o")
+    cp.block(sc, "try:", lambda s: cp.emit(node.subcon, s), res)
+    fn.add(f"except _Fail: {res} = None")
+    fn.add("except ExplicitError: raise")
+    fn.add(f"except ConstructError: {res} = None")
+    fn.add(f"o = {save}")
+    return res
+
+
+def _lazy_bound(cp: _Compiler, node, sc: _Scope) -> str:
+    target = node.subconfunc()
+    fname = cp.function(target, sc.path)
+    v = cp.var()
+    sc.avail = 0
+    sc.fn.add(f"if d > {MAX_DEPTH}: raise _Bail")
+    sc.fn.add(f"{v}, o = {fname}(data, b, o, {sc.ws}, {sc.end}, {sc.here()}, d + 1)")
+    return v
+
+
+def _fixed_sized(cp: _Compiler, node, sc: _Scope) -> str:
+    fn = sc.fn
+    n = cp.var("n")
+    fn.add(f"{n} = {cp.value_of(node.length, sc)}")
+    fn.add(f"if {n} < 0 or o + {n} > {sc.end}: raise _Fail")
+    sc.avail = 0
+    if type(node.subcon) is type(c.GreedyBytes):
+        v = cp.var()
+        fn.add(f"{v} = data[o:o + {n}]; o += {n}")
+        return v
+    inner = cp.window(sc, n)
+    v = cp.emit(node.subcon, inner)
+    cp._close_window(fn, inner.win)
+    fn.add(f"o = {inner.ws} + {n}")
+    return v
+
+
+def _struct(cp: _Compiler, node, sc: _Scope) -> str:
+    while True:
+        mark = len(sc.fn.lines)
+        try:
+            return _struct_once(cp, node, sc, cp.ctx_memo.get(id(node), False))
+        except _NeedCtx as e:
+            if e.state.node is not node:
+                raise
+            del sc.fn.lines[mark:]
+            for i in [i for i in sc.fn.slots if i >= mark]:
+                del sc.fn.slots[i]
+            cp.ctx_memo[id(node)] = True
+
+
+def _fields(cp: _Compiler, node, sc: _Scope, st: _StructState, inner: _Scope, spans: list):
+    """Emit the fields of a Struct/FocusedSeq; one length check per run of fixed-size fields."""
+    fn = sc.fn
+    subcons = node.subcons
+    for i, sub in enumerate(subcons):
+        if inner.avail == 0:
+            run = 0
+            for nxt in subcons[i:]:
+                size = _fixed(nxt)
+                if size is None:
+                    break
+                run += size
+            if run > 1 or (run and i + 1 < len(subcons) and _fixed(subcons[i + 1]) is not None):
+                fn.add(f"if o + {run} > {inner.end}: raise _Fail")
+                inner.avail = run
+        name = sub.name
+        if name:
+            h = cp.var("h")
+            fn.add(f"{h} = o")
+        v = cp.emit(sub, inner)
+        if name:
+            if not v.isidentifier():
+                tmp = cp.var()
+                fn.add(f"{tmp} = {v}")
+                v = tmp
+            if st.obj:
+                fn.add(f"{st.obj}[{name!r}] = {v}")
+            if st.cx:
+                fn.add(f"{st.cx}[{name!r}] = {v}")
+            st.fields[name] = v
+            if spans is not None:
+                q = cp.var("q")
+                fn.add(f"{q} = ({h} + b, o - {h})")
+                spans.append((name, q))
+
+
+def _struct_once(cp: _Compiler, node, sc: _Scope, with_ctx: bool) -> str:
+    fn = sc.fn
+    obj = cp.var("r")
+    subcons = cp.const(node._subcons, "sub")
+    here = sc.here()
+    fn.add(f"{obj} = Container()")
+    cx = lazy = None
+    slot = -1
+    if with_ctx:
+        cx = cp.var("c")
+        fn.add(f"{cx} = _mkctx({here}, {subcons})")
+    else:
+        lazy = cp.var("z")
+        slot = fn.slot()
+    st = _StructState(node, obj, cx, lazy, slot, here, subcons)
+    h0 = cp.var("h")
+    fn.add(f"{h0} = o")
+    inner = sc.copy(struct=st, avail=0)
+    spans: list = []
+    _fields(cp, node, sc, st, inner, spans)
+    fn.add(f"{obj}['_spans'] = {{{', '.join(f'{n!r}: {q}' for n, q in spans)}}}")
+    fn.add(f"{obj}['_span'] = ({h0} + b, o - {h0})")
+    if st.lazy_used:
+        fn.fill(slot, f"{lazy} = ({obj}, {here}, {subcons})")
+    sc.avail = 0
+    return obj
+
+
+def _focused_seq(cp: _Compiler, node, sc: _Scope) -> str:
+    if not isinstance(node.parsebuildfrom, str):
+        raise _Unsupported("FocusedSeq with a computed focus")
+    st = _StructState(node, None, None, None, -1, sc.here(), "", forbid=True)
+    inner = sc.copy(struct=st, avail=0)
+    _fields(cp, node, sc, st, inner, None)
+    sc.avail = 0
+    if node.parsebuildfrom not in st.fields:
+        raise _Unsupported("FocusedSeq without its focused field")
+    return st.fields[node.parsebuildfrom]
+
+
+# --- emitters of _core's classes -----------------------------------------------------------------
+
+def _length(cp: _Compiler, node, sc: _Scope) -> str:
+    v, w = cp.var("n"), cp.var("w")
+    cp.length(sc, v, w)
+    sc.fn.add(f"{v} = Len({v}, {w})")
+    return v
+
+
+def _counted(cp: _Compiler, node, sc: _Scope) -> str:
+    fn = sc.fn
+    n, w = cp.var("n"), cp.var("w")
+    cp.length(sc, n, w)
+    fn.add(f"if {n} > {sc.end} - o: raise _Fail")
+    v = cp.var()
+    if type(node.subcon) is type(c.GreedyBytes):
+        fn.add(f"{v} = data[o:o + {n}]; o += {n}")
+    else:
+        inner = cp.window(sc, n)
+        got = cp.emit(node.subcon, inner)
+        cp._close_window(fn, inner.win)
+        fn.add(f"if o != {inner.end}: raise _Fail")
+        fn.add(f"{v} = {got}")
+    fn.add(f"if {w} > 1 and {w} > _mw({n}): {v} = _ww({v}, {w})")
+    return v
+
+
+def _counted_array(cp: _Compiler, node, sc: _Scope) -> str:
+    fn = sc.fn
+    n, w = cp.var("n"), cp.var("w")
+    cp.length(sc, n, w)
+    fn.add(f"if {n} > {sc.end} - o: raise _Fail")
+    items, i = cp.var("items"), cp.var("i")
+    fn.add(f"{items} = ListContainer()")
+    fn.add(f"for {i} in range({n}):")
+    fn.ind += 1
+    if sc.struct is not None and sc.struct.cx:
+        fn.add(f"{sc.struct.cx}['_index'] = {i}")
+    v = cp.emit(node.subcon, sc.copy(avail=0))
+    fn.add(f"{items}.append({v})")
+    fn.ind -= 1
+    fn.add(f"if {w} > 1 and {w} > _mw({n}): {items} = _ww({items}, {w})")
+    sc.avail = 0
+    return items
+
+
+def _axdr_optional(cp: _Compiler, node, sc: _Scope) -> str:
+    fn = sc.fn
+    flag, res = cp.var("f"), cp.var("r")
+    cp.need(sc, 1)
+    fn.add(f"{flag} = data[o]; o += 1")
+    fn.add(f"if {flag} == 0: {res} = None")
+    cp.block(sc, f"elif {flag} == 1:", lambda s: cp.emit(node.subcon, s), res)
+    fn.add("else: raise _Fail")
+    sc.avail = 0
+    return res
+
+
+def _reject(cp: _Compiler, node, sc: _Scope) -> str:
+    sc.fn.add("raise _Fail")
+    return "None"
+
+
+_CORE: dict[type, Callable] = {
+    c.Renamed: _pass_through,
+    c.Rebuild: _pass_through,
+    _core.KeepRebuild: _pass_through,
+    _core.Layer: _pass_through,
+    c.FormatField: _format_field,
+    c.Bytes: _bytes,
+    c.BytesInteger: _bytes_integer,
+    type(c.GreedyBytes): _greedy_bytes,
+    type(c.Pass): _pass,
+    c.Const: _const,
+    c.Enum: _enum,
+    c.Computed: _computed,
+    c.IfThenElse: _if_then_else,
+    c.Switch: _switch,
+    c.Peek: _peek,
+    c.LazyBound: _lazy_bound,
+    c.FixedSized: _fixed_sized,
+    c.FocusedSeq: _focused_seq,
+    _core.Struct: _struct,
+    type(_core.Length): _length,
+    _core.Counted: _counted,
+    _core.CountedArray: _counted_array,
+    _core.AxdrOptional: _axdr_optional,
+    _core.Reject: _reject,
+}
+
+
+# --- the public API ------------------------------------------------------------------------------
+
+class _Compiled:
+    """A schema's generated parser: the function, its source and what it emitted natively."""
+
+    def __init__(self, schema):
+        cp = _Compiler(schema)
+        self.source = cp.run()
+        self.native = cp.native
+        self.fallback = cp.fallback
+        filename = f"<generated parser {type(schema).__name__} {id(schema):x}>"
+        code = compile(self.source, filename, "exec")
+        linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True),
+                                     filename)
+        exec(code, cp.ns)
+        self.top = cp.ns["TOP"]
+        self.schema = schema
+
+    def parse(self, data: bytes, base: int = 0):
+        """The container, and the offset after it; raises whatever the fast path hit."""
+        obj, o = self.top(data, base, 0, 0, len(data), None, 0)
+        return obj, o
+
+
+_CACHE: dict[int, _Compiled] = {}
+
+
+def _compiled(schema) -> _Compiled:
+    got = _CACHE.get(id(schema))
+    if got is None or got.schema is not schema:
+        got = _CACHE[id(schema)] = _Compiled(schema)
+    return got
+
+
+def compile_parser(schema) -> Callable[..., Any]:
+    """``parser(data, base=0) -> container``, generated from ``schema`` (compiled once, cached).
+
+    It raises on bad input without naming the error: use ``fast_parse`` for ``DecodeError``."""
+    compiled = _compiled(schema)
+
+    def parser(data: bytes, base: int = 0):
+        return compiled.top(bytes(data), base, 0, 0, len(data), None, 0)[0]
+
+    parser.source = compiled.source
+    return parser
+
+
+def fast_parse(schema, data: bytes, layer: str, base: int = 0, whole: bool = True):
+    """``_core.parse(schema, data, layer, base, whole)``, through the generated parser."""
+    data = bytes(data)
+    if not _SUPPORTED:
+        return _core.parse(schema, data, layer, base, whole)
+    compiled = _CACHE.get(id(schema))
+    if compiled is None or compiled.schema is not schema:
+        compiled = _compiled(schema)
+    try:
+        obj, o = compiled.top(data, base, 0, 0, len(data), None, 0)
+    except Exception:
+        return _core.parse(schema, data, layer, base, whole)
+    if whole and o != len(data):
+        return _core.parse(schema, data, layer, base, whole)
+    return obj
+
+
+def generated_source(schema) -> str:
+    """The Python source generated for ``schema`` (for reading and debugging)."""
+    return _compiled(schema).source
+
+
+def coverage(schema) -> dict[str, Counter]:
+    """Node classes of ``schema`` emitted natively and those parsed by fallback, with counts."""
+    compiled = _compiled(schema)
+    return {"native": Counter(compiled.native), "fallback": Counter(compiled.fallback)}
