@@ -6,22 +6,18 @@ which octets, joins segments and blocks, and records errors without losing any i
 
 from __future__ import annotations
 
+from .assembly import (Assembler, bare_data, decode_payload, joined_payload, payload_bytes,
+                       rebuild_single_frame)
 from .errors import ChecksumError, DecodeError, EncodeError
 from .message import Message
 from .schema import _core
-from .schema.apdu import Apdu
 from .schema.axdr import Data
-from .schema.gbt import GbtReassembler
-from .schema.hdlc import HdlcParameters
-from .schema.llc import LlcHeader
 from .stream import framing
-from .stream.framing import Frame, Garbage
+from .stream.framing import Garbage
 
-__all__ = ["decode", "decode_all", "encode", "LAYERS"]
+__all__ = ["decode", "decode_all", "encode", "StreamDecoder", "LAYERS"]
 
 LAYERS = ("hdlc", "wrapper", "mbus", "apdu", "data")
-_LLC_STARTS = (b"\xe6\xe6\x00", b"\xe6\xe7\x00")
-_GBT = "general_block_transfer"
 
 
 def decode_all(data: bytes, keys=None, layer: str | None = None) -> list[Message]:
@@ -36,19 +32,18 @@ def decode_all(data: bytes, keys=None, layer: str | None = None) -> list[Message
     if layer not in LAYERS:
         raise ValueError(f"unknown layer {layer!r}; one of {', '.join(LAYERS)}")
     if layer == "data":
-        return _bare_data(data)
+        return bare_data(data)
     if layer == "apdu":
         msg = Message("apdu", 0, data)
-        _decode_payload(msg, data, 0)
+        decode_payload(msg, data, 0)
         return [msg]
-    items = list(framing.FINDERS[layer](data))
-    if layer == "hdlc":
-        messages = _join_hdlc(items, data)
-    elif layer == "mbus":
-        messages = _join_mbus(items, data)
-    else:
-        messages = [_garbage_message(i, data) if isinstance(i, Garbage) else _single(i) for i in items]
-    return _join_gbt(messages)
+    assembler = Assembler()
+    out: list[Message] = []
+    for item in framing.FINDERS[layer](data):
+        out.extend(assembler.push(item, data))
+    out.extend(assembler.finish())
+    out.sort(key=lambda m: m.offset)
+    return out
 
 
 def decode(data: bytes, keys=None, layer: str | None = None, strict: bool = True) -> Message:
@@ -83,254 +78,63 @@ def encode(msg: Message) -> bytes:
         return msg.raw
     if msg.framing == "data":
         return msg.raw if msg.apdu is None else _core.build(Data, msg.apdu, "axdr")
-    payload = _payload_bytes(msg)
+    payload = payload_bytes(msg)
     if msg.framing == "apdu":
         return payload if payload is not None else msg.raw
-    if payload is not None and payload != _joined_payload(msg):
+    if payload is not None and payload != joined_payload(msg):
         if len(msg.frames) != 1:
             raise EncodeError("an edited APDU that came in several frames cannot be re-segmented yet")
-        return _rebuild_single_frame(msg.frames[0], payload)
+        return rebuild_single_frame(msg.frames[0], payload)
     return b"".join(f.build() for f in msg.frames)
 
 
-# --- bare inputs ----------------------------------------------------------------------------------
-
-def _bare_data(data: bytes) -> list[Message]:
-    """A-XDR values back to back, one message each; the rest after an error is one bad message."""
-    out: list[Message] = []
-    pos = 0
-    while pos < len(data):
-        try:
-            value = _core.parse(Data, data[pos:], "axdr", pos, whole=False)
-        except DecodeError as e:
-            msg = Message("data", pos, data[pos:])
-            msg.errors.append(e)
-            out.append(msg)
-            break
-        end = pos + value._span[1]
-        out.append(Message("data", pos, data[pos:end], apdu=value, apdu_bytes=data[pos:end],
-                           apdu_offset=pos))
-        pos = end
-    return out
+def _may_continue(item, end: int) -> bool:
+    """True for an item at the end of the data that more data may still change."""
+    if isinstance(item, Garbage):
+        return item.kind == "truncated" or item.end == end
+    return item.end == end and item.layer == "hdlc" and not item.frame.get("closing_flag")
 
 
-def _decode_payload(msg: Message, payload: bytes, base: int | None) -> None:
-    """LLC header (when present) and APDU of a frame payload; errors go into ``msg.errors``."""
-    offset = 0 if base is None else base
-    body = payload
-    if payload[:3] in _LLC_STARTS:
-        try:
-            msg.llc = _core.parse(LlcHeader, payload[:3], "llc", offset)
-        except DecodeError as e:  # cannot happen for the two accepted starts; kept for safety
-            msg.errors.append(e)
-            return
-        body = payload[3:]
-        offset += 3
-    if not body:
-        return
-    msg.apdu_bytes = body
-    msg.apdu_offset = offset if base is not None else None
-    try:
-        msg.apdu = _core.parse(Apdu, body, "apdu", offset)
-    except DecodeError as e:
-        msg.errors.append(e)
+class StreamDecoder:
+    """Decode one byte stream (a TCP connection, a serial line) as its chunks arrive.
 
+    ``feed`` returns the messages completed so far; a frame cut by the end of a chunk waits for
+    the next one, so memory holds at most one unfinished frame (and open segments or blocks).
+    ``finish`` returns what is left, marked. Offsets are positions in the whole stream.
+    """
 
-def _payload_bytes(msg: Message) -> bytes | None:
-    """LLC + APDU octets as the schemas build them now (None when there is nothing to build)."""
-    if msg.apdu is None or msg.blocks:
-        return None
-    out = _core.build(LlcHeader, msg.llc, "llc") if msg.llc is not None else b""
-    return out + _core.build(Apdu, msg.apdu, "apdu")
+    def __init__(self, layer: str | None = None) -> None:
+        if layer in ("apdu", "data"):
+            raise ValueError("a stream needs a framing: hdlc, wrapper or mbus")
+        self.layer = layer
+        self._buf = b""
+        self._base = 0
+        self._assembler = Assembler()
 
+    def feed(self, chunk: bytes) -> list[Message]:
+        self._buf += chunk
+        if self.layer is None:
+            if len(self._buf) < 4:
+                return []
+            self.layer = framing.detect(self._buf)
+            if self.layer not in framing.FINDERS:
+                self.layer = "hdlc"  # no framing recognised: report it as garbage, keep looking
+        return self._run(final=False)
 
-def _joined_payload(msg: Message) -> bytes:
-    return b"".join(_frame_payload(f) or b"" for f in msg.frames)
+    def finish(self) -> list[Message]:
+        out = self._run(final=True) if self._buf else []
+        return out + self._assembler.finish()
 
+    def _run(self, final: bool) -> list[Message]:
+        out: list[Message] = []
+        keep = len(self._buf)
+        for item in framing.FINDERS[self.layer or "hdlc"](self._buf, self._base):
+            if not final and _may_continue(item, self._base + len(self._buf)):
+                keep = item.start - self._base
+                break
+            out.extend(self._assembler.push(item, self._buf, self._base))
+        self._base += keep
+        self._buf = self._buf[keep:]
+        return out
 
-def _frame_payload(item: Frame) -> bytes | None:
-    f = item.frame
-    if item.layer == "hdlc":
-        return f.get("information")
-    if item.layer == "wrapper":
-        return f.get("apdu")
-    return f.get("data")
-
-
-def _payload_offset(item: Frame) -> int | None:
-    """Absolute offset of a frame's payload in the input, when its octets are contiguous there."""
-    if item.frame.get("escaped"):
-        return None
-    key = {"hdlc": "information", "wrapper": "apdu", "mbus": "data"}[item.layer]
-    span = item.frame.get("_spans", {}).get(key)
-    return span[0] if span else None
-
-
-def _rebuild_single_frame(item: Frame, payload: bytes) -> bytes:
-    f = item.frame.copy()
-    if item.layer == "hdlc":
-        f["information"] = payload
-        f["hcs"] = f["fcs"] = None
-        f["format"] = f["format"].copy()
-        f["format"]["length"] = None
-    elif item.layer == "wrapper":
-        f["apdu"] = payload
-        f["length"] = None
-    else:
-        raise EncodeError(f"rebuilding an edited {item.layer} frame is not supported yet")
-    return _core.build(item.schema, f, item.layer)
-
-
-# --- framing -> messages --------------------------------------------------------------------------
-
-def _checks(msg: Message, item: Frame) -> None:
-    if not item.ok:
-        f = item.frame
-        what = "HCS" if f.get("hcs_ok") is False else "FCS" if f.get("fcs_ok") is False else "checksum"
-        msg.errors.append(ChecksumError(item.layer, item.start, f"a matching {what}", "a mismatch"))
-
-
-def _single(item: Frame) -> Message:
-    msg = Message(item.layer, item.start, b"", frames=[item])
-    _checks(msg, item)
-    payload = _frame_payload(item)
-    if payload:
-        _decode_payload(msg, payload, _payload_offset(item))
-    return _with_raw(msg)
-
-
-def _with_raw(msg: Message) -> Message:
-    msg.raw = b"".join(f.build() for f in msg.frames)
-    return msg
-
-
-def _garbage_message(item: Garbage, data: bytes) -> Message:
-    """Octets that are no frame: kept as they are, with the reason (spare flags are no error)."""
-    msg = Message("garbage", item.start, data[item.start:item.end])
-    if item.kind != "fill":
-        msg.errors.append(item.error)
-    return msg
-
-
-def _join_hdlc(items: list, data: bytes) -> list[Message]:
-    """HDLC frames to messages: segments (S bit) of one direction are joined into one APDU."""
-    out: list[Message] = []
-    pending: dict[tuple, list[Frame]] = {}
-    for item in items:
-        if isinstance(item, Garbage):
-            out.append(_garbage_message(item, data))
-            continue
-        f = item.frame
-        key = (f.destination_address.get("address"), f.source_address.get("address"))
-        if f.format.segmentation:
-            pending.setdefault(key, []).append(item)
-            continue
-        segments = pending.pop(key, [])
-        if segments:
-            out.append(_segmented(segments + [item]))
-        else:
-            out.append(_hdlc_single(item))
-    for segments in pending.values():  # segments whose last frame never came
-        msg = _segmented(segments)
-        msg.errors.append(DecodeError("hdlc", segments[-1].end, "the last segment (S bit 0)",
-                                      "end of data"))
-        out.append(msg)
-    out.sort(key=lambda m: m.offset)
-    return out
-
-
-def _hdlc_single(item: Frame) -> Message:
-    kind = str(item.frame.control.kind)
-    info = item.frame.get("information")
-    if info and kind in ("snrm", "ua"):
-        msg = Message("hdlc", item.start, b"", frames=[item])
-        _checks(msg, item)
-        try:
-            msg.parameters = _core.parse(HdlcParameters, info, "hdlc", _payload_offset(item) or 0)
-        except DecodeError as e:
-            msg.errors.append(e)
-        return _with_raw(msg)
-    if info and kind not in ("i", "ui"):
-        msg = Message("hdlc", item.start, b"", frames=[item])
-        _checks(msg, item)
-        return _with_raw(msg)
-    return _single(item)
-
-
-def _segmented(frames: list[Frame]) -> Message:
-    msg = Message(frames[0].layer, frames[0].start, b"", frames=list(frames))
-    for item in frames:
-        _checks(msg, item)
-    payload = b"".join(_frame_payload(f) or b"" for f in frames)
-    if payload:
-        _decode_payload(msg, payload, None)
-    return _with_raw(msg)
-
-
-def _join_mbus(items: list, data: bytes) -> list[Message]:
-    """M-Bus telegrams to messages: DLMS segments (CI 0x00..0x1F) are joined up to the last one."""
-    out: list[Message] = []
-    pending: dict[int, list[Frame]] = {}
-    for item in items:
-        if isinstance(item, Garbage):
-            out.append(_garbage_message(item, data))
-            continue
-        f = item.frame
-        if f.get("last_segment") is None:
-            out.append(_single(item))
-            continue
-        key = f.get("address")
-        if not f.last_segment:
-            pending.setdefault(key, []).append(item)
-            continue
-        segments = pending.pop(key, []) + [item]
-        out.append(_segmented(segments) if len(segments) > 1 else _single(item))
-    for segments in pending.values():
-        msg = _segmented(segments)
-        msg.errors.append(DecodeError("mbus", segments[-1].end, "the last segment", "end of data"))
-        out.append(msg)
-    out.sort(key=lambda m: m.offset)
-    return out
-
-
-def _join_gbt(messages: list[Message]) -> list[Message]:
-    """Messages carrying general-block-transfer blocks are merged into the message they build."""
-    out: list[Message] = []
-    group: list[Message] = []
-    reassembler = GbtReassembler()
-
-    def close(results) -> None:
-        for result in results:
-            parts, group[:] = group[:len(result.block_numbers)], group[len(result.block_numbers):]
-            out.append(_merged(parts, result))
-
-    for msg in messages:
-        if msg.apdu is not None and str(msg.apdu.tag) == _GBT and not msg.fatal:
-            group.append(msg)
-            close(reassembler.feed(msg.apdu.body))
-            continue
-        out.append(msg)
-    close(reassembler.finish())
-    out.extend(group)
-    out.sort(key=lambda m: m.offset)
-    return out
-
-
-def _merged(parts: list[Message], result) -> Message:
-    first = parts[0]
-    msg = Message(first.framing, first.offset, b"".join(p.raw for p in parts),
-                  frames=[f for p in parts for f in p.frames], llc=first.llc)
-    msg.blocks = [p.apdu for p in parts]
-    for p in parts:
-        msg.errors.extend(p.errors)
-    if result.error:
-        msg.errors.append(DecodeError("gbt", parts[-1].offset, "a complete block sequence",
-                                      result.error))
-        return msg
-    msg.apdu_bytes = result.data
-    try:
-        msg.apdu = _core.parse(Apdu, result.data, "apdu", 0)
-    except DecodeError as e:
-        msg.errors.append(e)
-    return msg
 

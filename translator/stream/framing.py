@@ -468,14 +468,25 @@ def _next_mbus(buf: bytes, lo: int) -> int:
     return n
 
 
+def _complete_mbus_after(buf: bytes, lo: int) -> bool:
+    """True when a whole M-Bus frame starts at or after ``lo`` (a cut frame before it is garbage)."""
+    r = lo
+    while True:
+        r = _next_mbus(buf, r)
+        if r >= len(buf):
+            return False
+        if isinstance(_mbus_end(buf, r, True), int):
+            return True
+        r += 1
+
+
 def _find_mbus(buf: bytes, base: int) -> Iterator[Item]:
     n = len(buf)
     i = 0
     while i < n:
         end = _mbus_end(buf, i, False)
         if end == "truncated":
-            r = _next_mbus(buf, i + 1)
-            if r == n:
+            if not _complete_mbus_after(buf, i + 1):
                 yield Garbage(
                     "mbus",
                     base + i,

@@ -1,0 +1,250 @@
+"""From frames to messages: LLC and APDU of each payload, HDLC and M-Bus segments joined,
+general-block-transfer blocks reassembled. ``Assembler`` keeps the state of one byte stream, so
+the same code serves ``decode_all`` (a whole buffer) and captures (chunks as they arrive).
+"""
+
+from __future__ import annotations
+
+from .errors import ChecksumError, DecodeError, EncodeError
+from .message import Message
+from .schema import _core
+from .schema.apdu import Apdu
+from .schema.axdr import Data
+from .schema.gbt import GbtReassembler
+from .schema.hdlc import HdlcParameters
+from .schema.llc import LlcHeader
+from .stream.framing import Frame, Garbage
+
+__all__ = ["Assembler", "bare_data", "decode_payload", "payload_bytes", "joined_payload",
+           "rebuild_single_frame"]
+
+_LLC_STARTS = (b"\xe6\xe6\x00", b"\xe6\xe7\x00")
+_GBT = "general_block_transfer"
+_PAYLOAD_FIELD = {"hdlc": "information", "wrapper": "apdu", "mbus": "data"}
+
+
+class Assembler:
+    """Frames of one byte stream in arrival order -> complete messages.
+
+    ``push`` takes one framing item (``Frame`` or ``Garbage`` over ``buf`` whose first octet is at
+    ``base``) and returns the messages it completed; ``finish`` returns what is left open
+    (segments without their last frame, block sequences without their last block), marked.
+    Segments and blocks are joined per direction (source and destination address or wPort).
+    """
+
+    def __init__(self) -> None:
+        self._segments: dict[tuple, list[Frame]] = {}
+        self._blocks: dict[tuple, tuple[GbtReassembler, list[Message]]] = {}
+
+    def push(self, item: Frame | Garbage, buf: bytes, base: int = 0) -> list[Message]:
+        if isinstance(item, Garbage):
+            return [_garbage_message(item, buf, base)]
+        key = _direction(item)
+        if _is_segment(item):
+            self._segments.setdefault(key, []).append(item)
+            return []
+        segments = self._segments.pop(key, [])
+        msg = _segmented(segments + [item]) if segments else _single(item)
+        return self._after_blocks(msg, key)
+
+    def finish(self) -> list[Message]:
+        out: list[Message] = []
+        for key, segments in self._segments.items():
+            msg = _segmented(segments)
+            msg.errors.append(DecodeError(segments[-1].layer, segments[-1].end,
+                                          "the last segment", "end of data"))
+            out.append(msg)
+        self._segments.clear()
+        for key, (reassembler, group) in self._blocks.items():
+            out.extend(_close_blocks(reassembler.finish(), group))
+            out.extend(group)
+        self._blocks.clear()
+        out.sort(key=lambda m: m.offset)
+        return out
+
+    def _after_blocks(self, msg: Message, key: tuple) -> list[Message]:
+        if msg.apdu is None or str(msg.apdu.tag) != _GBT or msg.fatal:
+            return [msg]
+        reassembler, group = self._blocks.setdefault(key, (GbtReassembler(), []))
+        group.append(msg)
+        return _close_blocks(reassembler.feed(msg.apdu.body), group)
+
+
+def _direction(item: Frame) -> tuple:
+    f = item.frame
+    if item.layer == "hdlc":
+        return ("hdlc", f.destination_address.get("address"), f.source_address.get("address"))
+    if item.layer == "wrapper":
+        return ("wrapper", f.source_wport, f.destination_wport)
+    return (item.layer, f.get("address"))
+
+
+def _is_segment(item: Frame) -> bool:
+    """True for a segment that more segments of the same APDU follow."""
+    f = item.frame
+    if item.layer == "hdlc":
+        return bool(f.format.segmentation)
+    if item.layer == "mbus":
+        return f.get("last_segment") is False
+    return False
+
+
+def _close_blocks(results, group: list[Message]) -> list[Message]:
+    out = []
+    for result in results:
+        n = len(result.block_numbers)
+        parts, group[:] = group[:n], group[n:]
+        out.append(_merged(parts, result))
+    return out
+
+
+# --- payloads ---------------------------------------------------------------------------------------
+
+def bare_data(data: bytes) -> list[Message]:
+    """A-XDR values back to back, one message each; the rest after an error is one bad message."""
+    out: list[Message] = []
+    pos = 0
+    while pos < len(data):
+        try:
+            value = _core.parse(Data, data[pos:], "axdr", pos, whole=False)
+        except DecodeError as e:
+            msg = Message("data", pos, data[pos:])
+            msg.errors.append(e)
+            out.append(msg)
+            break
+        end = pos + value._span[1]
+        out.append(Message("data", pos, data[pos:end], apdu=value, apdu_bytes=data[pos:end],
+                           apdu_offset=pos))
+        pos = end
+    return out
+
+
+def decode_payload(msg: Message, payload: bytes, base: int | None) -> None:
+    """LLC header (when present) and APDU of a frame payload; errors go into ``msg.errors``.
+
+    ``base`` is the payload's offset in the input, or None when it was joined from several frames
+    (then spans are offsets into ``msg.apdu_bytes``).
+    """
+    offset = 0 if base is None else base
+    body = payload
+    if payload[:3] in _LLC_STARTS:
+        msg.llc = _core.parse(LlcHeader, payload[:3], "llc", offset)
+        body = payload[3:]
+        offset += 3
+    if not body:
+        return
+    msg.apdu_bytes = body
+    msg.apdu_offset = offset if base is not None else None
+    try:
+        msg.apdu = _core.parse(Apdu, body, "apdu", offset)
+    except DecodeError as e:
+        msg.errors.append(e)
+
+
+def payload_bytes(msg: Message) -> bytes | None:
+    """LLC + APDU octets as the schemas build them now (None when there is nothing to build)."""
+    if msg.apdu is None or msg.blocks:
+        return None
+    out = _core.build(LlcHeader, msg.llc, "llc") if msg.llc is not None else b""
+    return out + _core.build(Apdu, msg.apdu, "apdu")
+
+
+def joined_payload(msg: Message) -> bytes:
+    return b"".join(_frame_payload(f) or b"" for f in msg.frames)
+
+
+def _frame_payload(item: Frame) -> bytes | None:
+    return item.frame.get(_PAYLOAD_FIELD[item.layer])
+
+
+def _payload_offset(item: Frame) -> int | None:
+    """Absolute offset of a frame's payload in the input, when its octets are contiguous there."""
+    if item.frame.get("escaped"):
+        return None
+    span = item.frame.get("_spans", {}).get(_PAYLOAD_FIELD[item.layer])
+    return span[0] if span else None
+
+
+def rebuild_single_frame(item: Frame, payload: bytes) -> bytes:
+    """The frame with a new payload; its length and check sequences computed anew."""
+    f = item.frame.copy()
+    if item.layer == "hdlc":
+        f["information"] = payload
+        f["hcs"] = f["fcs"] = None
+        f["format"] = f["format"].copy()
+        f["format"]["length"] = None
+    elif item.layer == "wrapper":
+        f["apdu"] = payload
+        f["length"] = None
+    else:
+        raise EncodeError(f"rebuilding an edited {item.layer} frame is not supported yet")
+    return _core.build(item.schema, f, item.layer)
+
+
+# --- frames -> messages -----------------------------------------------------------------------------
+
+def _checks(msg: Message, item: Frame) -> None:
+    if not item.ok:
+        f = item.frame
+        what = "HCS" if f.get("hcs_ok") is False else "FCS" if f.get("fcs_ok") is False else "checksum"
+        msg.errors.append(ChecksumError(item.layer, item.start, f"a matching {what}", "a mismatch"))
+
+
+def _new(frames: list[Frame]) -> Message:
+    msg = Message(frames[0].layer, frames[0].start, b"", frames=list(frames))
+    for item in frames:
+        _checks(msg, item)
+    msg.raw = b"".join(f.build() for f in frames)
+    return msg
+
+
+def _single(item: Frame) -> Message:
+    msg = _new([item])
+    payload = _frame_payload(item)
+    if not payload:
+        return msg
+    kind = str(item.frame.control.kind) if item.layer == "hdlc" else None
+    if kind in ("snrm", "ua"):
+        try:
+            msg.parameters = _core.parse(HdlcParameters, payload, "hdlc", _payload_offset(item) or 0)
+        except DecodeError as e:
+            msg.errors.append(e)
+    elif kind is None or kind in ("i", "ui"):
+        decode_payload(msg, payload, _payload_offset(item))
+    return msg
+
+
+def _segmented(frames: list[Frame]) -> Message:
+    msg = _new(frames)
+    payload = b"".join(_frame_payload(f) or b"" for f in frames)
+    if payload:
+        decode_payload(msg, payload, None)
+    return msg
+
+
+def _garbage_message(item: Garbage, buf: bytes, base: int) -> Message:
+    """Octets that are no frame: kept as they are, with the reason (spare flags are no error)."""
+    msg = Message("garbage", item.start, buf[item.start - base:item.end - base])
+    if item.kind != "fill":
+        msg.errors.append(item.error)
+    return msg
+
+
+def _merged(parts: list[Message], result) -> Message:
+    """The messages whose general-block-transfer blocks ``result`` joined, as one message."""
+    first = parts[0]
+    msg = Message(first.framing, first.offset, b"".join(p.raw for p in parts),
+                  frames=[f for p in parts for f in p.frames], llc=first.llc)
+    msg.blocks = [p.apdu for p in parts]
+    for p in parts:
+        msg.errors.extend(p.errors)
+    if result.error:
+        msg.errors.append(DecodeError("gbt", parts[-1].offset, "a complete block sequence",
+                                      result.error))
+        return msg
+    msg.apdu_bytes = result.data
+    try:
+        msg.apdu = _core.parse(Apdu, result.data, "apdu", 0)
+    except DecodeError as e:
+        msg.errors.append(e)
+    return msg
