@@ -69,8 +69,23 @@ def nodes(name: str, value: Any, span: tuple[int, int] | None = None) -> Node:
     return Node(name, value, *(span or (None, None)))
 
 
-def render_value(value: Any) -> str:
-    """A short human-readable rendering of a leaf value."""
+def obis(code: bytes) -> str:
+    """A logical name (6 octets) in the usual A.B.C.D.E.F notation."""
+    return ".".join(str(b) for b in code)
+
+
+def render_value(value: Any, name: str | None = None) -> str:
+    """A short human-readable rendering of a leaf value; ``name`` (the field's) adds hints:
+    OBIS notation for logical names, the meaning of an octet-string holding a date-time."""
+    if isinstance(value, (bytes, bytearray)) and len(value) == 6 and name == "instance_id":
+        return f"{obis(value)}  ({bytes(value).hex(' ').upper()})"
+    if isinstance(value, (bytes, bytearray)) and len(value) == 12:
+        from .schema._core import parse
+        from .schema.cosem_datetime import DateTime, describe_date_time, is_date_time_octets
+
+        if is_date_time_octets(bytes(value)):
+            text = describe_date_time(parse(DateTime, bytes(value), "axdr"))
+            return f"{bytes(value).hex(' ').upper()}  ({text})"
     if value is None:
         return "-"
     if isinstance(value, EnumIntegerString):

@@ -17,7 +17,7 @@ def _label(node: Node) -> str:
     where = f" [dim]@{node.offset}+{node.length}[/dim]" if node.offset is not None else ""
     if node.children or node.value is None and node.name.startswith("["):
         return f"[bold]{escape(node.name)}[/bold]{where}"
-    return f"{escape(node.name)}: [cyan]{escape(render_value(node.value))}[/cyan]{where}"
+    return f"{escape(node.name)}: [cyan]{escape(render_value(node.value, node.name))}[/cyan]{where}"
 
 
 def _add(tree: Tree, node: Node) -> None:
@@ -44,6 +44,9 @@ def message_tree(msg: Message, number: int | None = None, pdu_only: bool = False
 
 
 def print_messages(messages: Iterable[Message], pdu_only: bool = False, file=None) -> None:
-    console = Console(file=file or sys.stdout, highlight=False, soft_wrap=True)
+    out = file or sys.stdout
+    # a pipe or file gets whole lines; a terminal gets its own width
+    width = None if getattr(out, "isatty", lambda: False)() else 4096
+    console = Console(file=out, highlight=False, soft_wrap=True, width=width)
     for i, msg in enumerate(messages, 1):
         console.print(message_tree(msg, i, pdu_only))
