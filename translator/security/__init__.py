@@ -18,8 +18,8 @@ from .errors import (
 from .hls import MECHANISMS, f_ctos, f_stoc, hls_response, hls_verify
 from .keyring import Keyring, Keys
 from .keywrap import unwrap_key, wrap_key
-from .protect import protect, sign_apdu
-from .unprotect import Unprotected, unprotect, unprotect_message_apdu
+from .protecting import protect, sign_apdu
+from .unprotecting import Unprotected, unprotect, unprotect_message_apdu
 
 __all__ = [
     "MECHANISMS",

@@ -13,6 +13,7 @@ general-ciphering adds its header to the AAD (``header``). The key is 16 octets 
 from __future__ import annotations
 
 import hmac
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -72,7 +73,9 @@ def gmac(key: bytes, iv: bytes, aad: bytes) -> bytes:
     return cipher.tag[:TAG_LENGTH]
 
 
+@lru_cache(maxsize=256)
 def _flags(sc: int) -> tuple[bool, bool, int]:
+    """(A, E, suite) of a security control octet (cached: 256 possible octets)."""
     fields = security_control_fields(sc)
     return bool(fields["authentication"]), bool(fields["encryption"]), \
         int(fields["security_suite_id"])

@@ -14,7 +14,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +70,7 @@ class Keys:
     master_key: bytes | None = None
     public_key: ec.EllipticCurvePublicKey | None = None
     private_key: ec.EllipticCurvePrivateKey | None = None
-    where: str = "keys"
+    where: str = field(default="keys", compare=False)   # names the source in error messages
 
     def __post_init__(self) -> None:
         for name in SYMMETRIC_KEYS:

@@ -14,7 +14,7 @@ import construct as c
 
 from ..schema import _core
 from ..schema.acse import ObjectIdentifier
-from ..schema.protection import _GENERAL_HEADER, SecurityControl
+from ..schema.protection import _GENERAL_HEADER, SecurityControl, security_control_octet
 from .errors import SecurityError, describe_title
 
 __all__ = [
@@ -35,18 +35,22 @@ __all__ = [
 
 SYSTEM_TITLE_LENGTH = 8
 
-_IV = c.Struct("system_title" / c.Bytes(SYSTEM_TITLE_LENGTH), "invocation_counter" / c.Int32ub)
+# The three layouts built for every APDU are compiled (construct's code generation): building
+# them interpreted costs more than the AES work they feed.
+
+_IV = c.Struct("system_title" / c.Bytes(SYSTEM_TITLE_LENGTH),
+               "invocation_counter" / c.Int32ub).compile()
 """GCM IV (Green Book 9.2.7.2.4): system title (8) || invocation counter (4), 96 bits."""
 
-_COUNTER_BLOCK = c.Struct("iv" / c.Bytes(12), "counter" / c.Int32ub)
+_COUNTER_BLOCK = c.Struct("iv" / c.Bytes(12), "counter" / c.Int32ub).compile()
 """A GCM counter block: IV || 32-bit counter; the plaintext is ciphered from counter 2 on."""
 
 _AAD = c.Struct(
-    "security_control" / SecurityControl,
+    "security_control" / c.Int8ub,                 # the octet as sent (see SecurityControl)
     "authentication_key" / c.Bytes(c.len_(c.this.authentication_key)),
     "header" / c.Bytes(c.len_(c.this.header)),
     "plaintext" / c.Bytes(c.len_(c.this.plaintext)),
-)
+).compile()
 """Additional authenticated data: SC || AK [|| general-ciphering header] [|| plaintext (A only)]."""
 
 _GENERAL_HEADER_SCHEMA = _core.Struct(*_GENERAL_HEADER)
@@ -106,6 +110,8 @@ def counter_block(iv: bytes, counter: int) -> bytes:
 
 def authenticated_data(sc: int | Mapping[str, Any], authentication_key: bytes,
                        header: bytes = b"", plaintext: bytes = b"") -> bytes:
+    if not isinstance(sc, int):
+        sc = security_control_octet(sc)
     return _AAD.build({"security_control": sc, "authentication_key": bytes(authentication_key),
                        "header": bytes(header), "plaintext": bytes(plaintext)})
 

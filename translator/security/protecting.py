@@ -34,7 +34,7 @@ from .layouts import (
     signed_data,
     static_party_v_info,
 )
-from .unprotect import as_keyring
+from .unprotecting import as_keyring
 
 __all__ = ["KEY_INFOS", "SERVICES", "protect", "sign_apdu"]
 
@@ -116,15 +116,17 @@ def protect(plaintext: bytes | Mapping[str, Any], security_control: int | Mappin
                            fields["transaction_id"])
         key_name = "agreed key"
     auth, enc = bool(sc["authentication"]), bool(sc["encryption"])
-    if key is None and (auth or enc):
+    if not (auth or enc):
+        raise SecurityError("a security control without authentication or encryption protects "
+                            "nothing")
+    if key is None:
         raise MissingKeyError(key_name, system_title)
-    if key is not None:
-        gcm.check_key(key, suite, key_name, system_title)
+    gcm.check_key(key, suite, key_name, system_title)
     ak = table.authentication_key
     if auth and ak is None:
         raise MissingKeyError("authentication_key", system_title)
     header = general_header(fields) if service == "general-ciphering" else b""
-    text, tag = gcm.encrypt(security_control_octet(sc), key or b"", system_title,
+    text, tag = gcm.encrypt(security_control_octet(sc), key, system_title,
                             invocation_counter, data, ak, header)
     content = {"security_control": sc, "invocation_counter": invocation_counter,
                "ciphered_text": text, "tag": tag}

@@ -182,6 +182,11 @@ def _decipher(apdu: Any, name: str, ring: Keyring, system_title: bytes | None,
     if header.security_suite_id not in gcm.KEY_LENGTHS:
         raise UnsupportedSecurityError(f"security suite {header.security_suite_id} is not "
                                        "supported (0, 1 and 2 are)", offset)
+    auth, enc = header.authentication, header.encryption
+    if not (auth or enc):
+        raise UnsupportedSecurityError(f"{name} with security control "
+                                       f"0x{header.security_control:02X} applies neither "
+                                       "authentication nor encryption", offset)
     service = service_of(name)
     plain_name = _plain_name(name)
     title = header.system_title or system_title
@@ -195,21 +200,19 @@ def _decipher(apdu: Any, name: str, ring: Keyring, system_title: bytes | None,
     table = ring.lookup(title, peer)
 
     key, key_name, notes = _content_key(service, body, header, ring, table, title, peer, context)
-    auth, enc = header.authentication, header.encryption
     ak = table.authentication_key if auth else None
-    aad_header = general_header(body) if service == "general-ciphering" else b""
     if key is None:
-        if enc:
-            raise MissingKeyError(key_name, title)
-        plaintext, verified = header.ciphered_text, False   # A only: the text is in clear
-        notes.append(f"tag not verified (no {key_name.replace('_', ' ')})")
-    else:
-        gcm.check_key(key, header.security_suite_id, key_name, title)
-        plaintext, verified = gcm.decrypt(header.security_control, key, title,
-                                          header.invocation_counter, header.ciphered_text,
-                                          header.tag, ak, aad_header)
-        if auth and not verified:
-            notes.append("tag not verified (no authentication key)")
+        raise MissingKeyError(key_name, title)
+    if auth and not enc and ak is None:
+        # Authentication only: the text is in clear, but "not verified" would hide a tampered SC.
+        raise MissingKeyError("authentication_key", title)
+    aad_header = general_header(body) if service == "general-ciphering" else b""
+    gcm.check_key(key, header.security_suite_id, key_name, title)
+    plaintext, verified = gcm.decrypt(header.security_control, key, title,
+                                      header.invocation_counter, header.ciphered_text,
+                                      header.tag, ak, aad_header)
+    if auth and not verified:
+        notes.append("tag not verified (no authentication key)")
     if enc and not auth:
         notes.append("encryption only: no authentication tag to verify")
 
