@@ -88,14 +88,19 @@ def test_bad_user_information_is_reported_inside_the_user_information():
     assert user_info <= msg.errors[0].offset < len(raw)
 
 
+def _complete(msgs: list[Message]) -> list[Message]:
+    """Messages that completed a reassembly (they list the earlier parts)."""
+    return [m for m in msgs if m.parts and m.apdu is not None and not m.errors]
+
+
 def test_duplicated_gbt_block_is_flagged_and_emits_no_data():
     v = vector("push-lg-e450-unencrypted-invalid-data")
     msgs = _messages(v["id"])
-    complete = [m for m in msgs if m.apdu is not None and not m.errors]
     flagged = [m for m in msgs if any(e.layer == "gbt" for e in m.errors)]
-    assert len(complete) == v["checks"]["gbt_complete_messages"] == 0
+    assert len(_complete(msgs)) == v["checks"]["gbt_complete_messages"] == 0
     assert len(flagged) == v["checks"]["gbt_incomplete_or_invalid_sequences"] == 3
     assert "duplicated block 2" in str(flagged[0].errors[-1])
+    assert all(m.service == "general_block_transfer" for m in msgs)  # no data emitted
     assert b"".join(map(encode, msgs)) == data(v["id"])
 
 
@@ -106,37 +111,49 @@ def test_duplicated_gbt_block_is_flagged_and_emits_no_data():
 def test_gbt_pushes_reassemble_as_the_checks_say(vid):
     checks = vector(vid)["checks"]
     msgs = _messages(vid)
-    complete = [m for m in msgs if m.apdu is not None and not m.errors]
+    complete = _complete(msgs)
     incomplete = [m for m in msgs if m.errors]
     assert len(complete) == checks["gbt_complete_messages"]
     assert len(incomplete) == checks["gbt_incomplete_or_invalid_sequences"]
+    assert len(msgs) == checks["hdlc_frames"]  # one message per frame, none overlapping
     msg = complete[0]
     assert len(msg.apdu_bytes) == checks["gbt_reassembled_length"]
     assert msg.apdu_bytes.startswith(bytes.fromhex(checks["gbt_reassembled_apdu_head"]))
-    assert sum(len(m.frames) for m in msgs) == checks["hdlc_frames"]
     # a reassembled message lists every frame it came from, in order
-    assert [f.start for f in msg.frames] == sorted(f.start for f in msg.frames)
-    assert len(msg.blocks) == len(msg.frames)
+    starts = [f.start for f in msg.all_frames]
+    assert starts == sorted(starts) and len(msg.blocks) == len(starts)
+    assert all(p.part_of is msg for p in msg.parts)
+    assert [int(b.body.block_number) for b in msg.blocks] == list(range(1, len(starts) + 1))
 
 
 def test_e570_reassembled_apdu_is_the_general_glo_ciphering_of_the_checks():
     ggc = vector("push-lg-e570-encrypted-valid-data")["checks"]["ggc"]
-    (msg,) = _messages("push-lg-e570-encrypted-valid-data")
+    msg = decode(data("push-lg-e570-encrypted-valid-data"))  # the message that joined the blocks
     assert msg.service == "general_glo_ciphering"
     body = msg.apdu.body
     assert bytes(body.system_title).hex() == ggc["system_title"]
     assert body.ciphered_content.invocation_counter == ggc["invocation_counter"]
 
 
+def test_gbt_blocks_with_other_octets_between_them_keep_the_stream_order():
+    raw = data("push-lg-e450-unencrypted-valid-data1")
+    first, rest = raw[:134], raw[134:]
+    noisy = first + b"\x00\x01\x02" + rest
+    msgs = decode_all(noisy, layer="hdlc")
+    assert b"".join(map(encode, msgs)) == noisy
+    assert len(_complete(msgs)) == 1 and msgs[1].framing == "garbage"
+
+
 def test_hdlc_segments_are_joined_into_one_apdu():
     v = vector("push-iskra-am550-unencrypted-valid-data")
-    (msg,) = _messages(v["id"])
-    assert len(msg.frames) == v["checks"]["hdlc_frames"] == 5
-    assert [f.frame.format.segmentation for f in msg.frames] == [True] * 4 + [False]
+    msg = decode(data(v["id"]))
+    assert len(msg.all_frames) == v["checks"]["hdlc_frames"] == 5
+    assert [f.frame.format.segmentation for f in msg.all_frames] == [True] * 4 + [False]
     assert msg.llc is not None
     assert len(msg.apdu_bytes) == v["checks"]["segments_reassembled_length"]
     assert msg.service == "data_notification" and not msg.errors
     assert msg.apdu_offset is None  # joined: spans are into apdu_bytes
+    assert len(decode_all(data(v["id"]))) == 5
 
 
 def test_session_stream_of_22_frames():
@@ -225,9 +242,9 @@ def test_wrapper_messages_back_to_back_and_version_check():
 
 def test_mbus_segments_joined():
     v = vector("mbus-kaifa-tinetz-ciphered")
-    (msg,) = _messages(v["id"])
-    assert [f.frame.control_information for f in msg.frames] == [0x00, 0x11]
-    assert all(f.ok for f in msg.frames)   # checks: mbus_checksums_ok
+    msg = decode(data(v["id"]))
+    assert [f.frame.control_information for f in msg.all_frames] == [0x00, 0x11]
+    assert all(f.ok for f in msg.all_frames)   # checks: mbus_checksums_ok
     assert msg.service == "general_glo_ciphering"
     ggc = v["checks"]["ggc"]
     assert bytes(msg.apdu.body.system_title).hex() == ggc["system_title"]

@@ -1,6 +1,11 @@
 """From frames to messages: LLC and APDU of each payload, HDLC and M-Bus segments joined,
 general-block-transfer blocks reassembled. ``Assembler`` keeps the state of one byte stream, so
 the same code serves ``decode_all`` (a whole buffer) and captures (chunks as they arrive).
+
+Segments and blocks stay messages of their own (frames of the other direction, or garbage, may
+come between them); the message that completes a sequence carries the joined APDU and lists the
+earlier ones in ``parts``, as Wireshark's "reassembled in" does. So messages never overlap and
+``b"".join(map(encode, messages))`` is always the input.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ class Assembler:
     """
 
     def __init__(self) -> None:
-        self._segments: dict[tuple, list[Frame]] = {}
+        self._segments: dict[tuple, list[Message]] = {}
         self._blocks: dict[tuple, tuple[GbtReassembler, list[Message]]] = {}
 
     def push(self, item: Frame | Garbage, buf: bytes, base: int = 0) -> list[Message]:
@@ -41,33 +46,33 @@ class Assembler:
             return [_garbage_message(item, buf, base)]
         key = _direction(item)
         if _is_segment(item):
-            self._segments.setdefault(key, []).append(item)
-            return []
+            part = _new([item])
+            self._segments.setdefault(key, []).append(part)
+            return [part]
         segments = self._segments.pop(key, [])
-        msg = _segmented(segments + [item]) if segments else _single(item)
-        return self._after_blocks(msg, key)
+        msg = _joined(segments, item) if segments else _single(item)
+        self._feed_block(msg, key)
+        return [msg]
 
     def finish(self) -> list[Message]:
-        out: list[Message] = []
-        for key, segments in self._segments.items():
-            msg = _segmented(segments)
-            msg.errors.append(DecodeError(segments[-1].layer, segments[-1].end,
-                                          "the last segment", "end of data"))
-            out.append(msg)
+        """Marks what is still open: segments without their last one, blocks without the last."""
+        for segments in self._segments.values():
+            last = segments[-1]
+            last.errors.append(DecodeError(last.framing, last.offset + len(last.raw),
+                                           "the last segment", "end of data"))
         self._segments.clear()
-        for key, (reassembler, group) in self._blocks.items():
-            out.extend(_close_blocks(reassembler.finish(), group))
-            out.extend(group)
+        for reassembler, group in self._blocks.values():
+            _close_blocks(reassembler.finish(), group)
         self._blocks.clear()
-        out.sort(key=lambda m: m.offset)
-        return out
+        return []  # nothing new: open sequences only get their errors
 
-    def _after_blocks(self, msg: Message, key: tuple) -> list[Message]:
+    def _feed_block(self, msg: Message, key: tuple) -> None:
+        """A general-block-transfer block goes to its direction's reassembler."""
         if msg.apdu is None or str(msg.apdu.tag) != _GBT or msg.fatal:
-            return [msg]
+            return
         reassembler, group = self._blocks.setdefault(key, (GbtReassembler(), []))
         group.append(msg)
-        return _close_blocks(reassembler.feed(msg.apdu.body), group)
+        _close_blocks(reassembler.feed(msg.apdu.body), group)
 
 
 def _direction(item: Frame) -> tuple:
@@ -89,13 +94,12 @@ def _is_segment(item: Frame) -> bool:
     return False
 
 
-def _close_blocks(results, group: list[Message]) -> list[Message]:
-    out = []
+def _close_blocks(results, group: list[Message]) -> None:
+    """Each finished sequence: its last message gets the joined APDU (or the error)."""
     for result in results:
         n = len(result.block_numbers)
         parts, group[:] = group[:n], group[n:]
-        out.append(_merged(parts, result))
-    return out
+        _reassembled(parts, result)
 
 
 # --- payloads ---------------------------------------------------------------------------------------
@@ -143,7 +147,7 @@ def decode_payload(msg: Message, payload: bytes, base: int | None) -> None:
 
 def payload_bytes(msg: Message) -> bytes | None:
     """LLC + APDU octets as the schemas build them now (None when there is nothing to build)."""
-    if msg.apdu is None or msg.blocks:
+    if msg.apdu is None or msg.blocks or msg.parts:
         return None
     out = _core.build(LlcHeader, msg.llc, "llc") if msg.llc is not None else b""
     return out + _core.build(Apdu, msg.apdu, "apdu")
@@ -214,9 +218,13 @@ def _single(item: Frame) -> Message:
     return msg
 
 
-def _segmented(frames: list[Frame]) -> Message:
-    msg = _new(frames)
-    payload = b"".join(_frame_payload(f) or b"" for f in frames)
+def _joined(parts: list[Message], last: Frame) -> Message:
+    """The last segment's message, carrying the APDU joined from every segment's payload."""
+    msg = _new([last])
+    msg.parts = parts
+    for part in parts:
+        part.part_of = msg
+    payload = b"".join(_frame_payload(f) or b"" for f in msg.all_frames)
     if payload:
         decode_payload(msg, payload, None)
     return msg
@@ -230,21 +238,23 @@ def _garbage_message(item: Garbage, buf: bytes, base: int) -> Message:
     return msg
 
 
-def _merged(parts: list[Message], result) -> Message:
-    """The messages whose general-block-transfer blocks ``result`` joined, as one message."""
-    first = parts[0]
-    msg = Message(first.framing, first.offset, b"".join(p.raw for p in parts),
-                  frames=[f for p in parts for f in p.frames], llc=first.llc)
-    msg.blocks = [p.apdu for p in parts]
-    for p in parts:
-        msg.errors.extend(p.errors)
+def _reassembled(parts: list[Message], result) -> None:
+    """The last block's message gets the APDU the blocks of ``parts`` join to (or the error).
+
+    Its own block stays in ``blocks`` (with the earlier ones); ``apdu`` becomes the joined APDU.
+    """
+    msg, earlier = parts[-1], parts[:-1]
     if result.error:
-        msg.errors.append(DecodeError("gbt", parts[-1].offset, "a complete block sequence",
-                                      result.error))
-        return msg
+        msg.errors.append(DecodeError("gbt", msg.offset, "a complete block sequence", result.error))
+        return
+    msg.blocks = [p.apdu for p in parts]
+    msg.parts = earlier
+    for part in earlier:
+        part.part_of = msg
     msg.apdu_bytes = result.data
+    msg.apdu_offset = None
     try:
         msg.apdu = _core.parse(Apdu, result.data, "apdu", 0)
     except DecodeError as e:
+        msg.apdu = None
         msg.errors.append(e)
-    return msg

@@ -53,6 +53,9 @@ def decode(data: bytes, keys=None, layer: str | None = None, strict: bool = True
     the message comes back with the ``ChecksumError`` in ``errors``.
     """
     messages = decode_all(data, keys, layer)
+    last = messages[-1]
+    if len(messages) > 1 and all(m.part_of is last for m in messages[:-1]):
+        messages = [last]  # segments or blocks of one APDU: the message that joined them
     if len(messages) != 1:
         if strict:
             bad = next((m for m in messages if m.fatal), None)

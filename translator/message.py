@@ -22,9 +22,11 @@ class Message:
     framing: str                          # "hdlc", "wrapper", "mbus", "apdu", "data", "garbage"
     offset: int = 0                       # first input octet of the message
     raw: bytes = b""                      # every input octet the message covers
-    frames: list[Any] = field(default_factory=list)     # stream.framing.Frame items
+    frames: list[Any] = field(default_factory=list)     # its own stream.framing.Frame items
     llc: Any = None                       # the parsed LLC header, if any
     blocks: list[Any] = field(default_factory=list)   # general-block-transfer APDUs joined here
+    parts: list["Message"] = field(default_factory=list)  # earlier segments/blocks joined here
+    part_of: "Message | None" = None      # the message this segment or block was joined into
     apdu: Any = None                      # the decoded APDU (or A-XDR Data for framing "data")
     apdu_bytes: bytes | None = None       # its octets (joined when it came in several parts)
     apdu_offset: int | None = None        # its offset in the input; None when it was joined
@@ -32,6 +34,11 @@ class Message:
     errors: list[DecodeError] = field(default_factory=list)
 
     # -- what a user asks first -------------------------------------------------------------
+    @property
+    def all_frames(self) -> list[Any]:
+        """Every frame the message's octets came from, its parts' first (in arrival order)."""
+        return [f for p in self.parts for f in p.frames] + self.frames
+
     @property
     def fatal(self) -> bool:
         """True when a structural error (not merely a bad checksum) stopped decoding."""
