@@ -37,9 +37,11 @@ class Assembler:
     Segments and blocks are joined per direction (source and destination address or wPort).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, keys=None, security_context=None) -> None:
         self._segments: dict[tuple, list[Message]] = {}
         self._blocks: dict[tuple, tuple[GbtReassembler, list[Message]]] = {}
+        self._keys = keys
+        self._security = security_context  # one per stream: system titles, dedicated key
 
     def push(self, item: Frame | Garbage, buf: bytes, base: int = 0) -> list[Message]:
         if isinstance(item, Garbage):
@@ -52,6 +54,8 @@ class Assembler:
         segments = self._segments.pop(key, [])
         msg = _joined(segments, item) if segments else _single(item)
         self._feed_block(msg, key)
+        if self._security is not None and msg.apdu is not None:
+            unprotect_into(msg, self._keys, self._security)
         return [msg]
 
     def finish(self) -> list[Message]:
@@ -100,6 +104,25 @@ def _close_blocks(results, group: list[Message]) -> None:
         n = len(result.block_numbers)
         parts, group[:] = group[:n], group[n:]
         _reassembled(parts, result)
+
+
+def unprotect_into(msg: Message, keys, context) -> None:
+    """Decipher/verify the message's protected APDU, if any, into ``msg.security``.
+
+    A missing key or system title is a note (the ciphertext stays opaque); a failed tag, a bad
+    signature or an unsupported suite is an error of the message.
+    """
+    from .security import MissingSecurityInfo, SecurityError, unprotect_message_apdu
+
+    try:
+        msg.security = unprotect_message_apdu(msg.apdu, keys, context)
+    except MissingSecurityInfo as e:
+        msg.notes.append(str(e))
+    except (SecurityError, DecodeError) as e:
+        msg.errors.append(e)
+    else:
+        if msg.security is not None and msg.security.error is not None:
+            msg.errors.append(msg.security.error)
 
 
 # --- payloads ---------------------------------------------------------------------------------------

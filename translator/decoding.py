@@ -7,7 +7,7 @@ which octets, joins segments and blocks, and records errors without losing any i
 from __future__ import annotations
 
 from .assembly import (Assembler, bare_data, decode_payload, joined_payload, payload_bytes,
-                       rebuild_single_frame)
+                       rebuild_single_frame, unprotect_into)
 from .errors import ChecksumError, DecodeError, EncodeError
 from .message import Message
 from .schema import _core
@@ -20,11 +20,16 @@ __all__ = ["decode", "decode_all", "encode", "StreamDecoder", "LAYERS"]
 LAYERS = ("hdlc", "wrapper", "mbus", "apdu", "data")
 
 
-def decode_all(data: bytes, keys=None, layer: str | None = None) -> list[Message]:
+def decode_all(data: bytes, keys=None, layer: str | None = None,
+               system_title: bytes | str | None = None) -> list[Message]:
     """Every message in ``data`` in order; frames that are no message become error messages.
 
     The messages cover the input exactly once: ``b"".join(map(encode, msgs)) == data``.
+    ``keys`` (a ``Keyring``, ``Keys`` or the path of a keys TOML file) deciphers and verifies
+    protected APDUs into ``msg.security``; ``system_title`` is the sender's, for glo-/ded- APDUs
+    seen without the association that names it.
     """
+    keys = _keyring(keys)
     data = bytes(data)
     if not data:
         raise DecodeError("input", 0, "at least one octet", "empty input")
@@ -36,8 +41,10 @@ def decode_all(data: bytes, keys=None, layer: str | None = None) -> list[Message
     if layer == "apdu":
         msg = Message("apdu", 0, data)
         decode_payload(msg, data, 0)
+        if keys is not None and msg.apdu is not None:
+            unprotect_into(msg, keys, _context(system_title))
         return [msg]
-    assembler = Assembler()
+    assembler = Assembler(keys, _context(system_title) if keys is not None else None)
     out: list[Message] = []
     for item in framing.FINDERS[layer](data):
         out.extend(assembler.push(item, data))
@@ -46,13 +53,33 @@ def decode_all(data: bytes, keys=None, layer: str | None = None) -> list[Message
     return out
 
 
-def decode(data: bytes, keys=None, layer: str | None = None, strict: bool = True) -> Message:
+def _keyring(keys):
+    if isinstance(keys, (str, bytes)) or hasattr(keys, "__fspath__"):
+        from .security import Keyring
+
+        return Keyring.load(keys)
+    return keys
+
+
+def _context(system_title):
+    """A security context; a given system title stands for both ends (a lone APDU's sender)."""
+    from .security import SecurityContext
+
+    ctx = SecurityContext()
+    if system_title is not None:
+        title = bytes.fromhex(system_title) if isinstance(system_title, str) else bytes(system_title)
+        ctx.client_system_title = ctx.server_system_title = title
+    return ctx
+
+
+def decode(data: bytes, keys=None, layer: str | None = None, strict: bool = True,
+           system_title: bytes | str | None = None) -> Message:
     """Exactly one message (a frame, segments of one APDU, or a bare APDU or A-XDR value).
 
     With ``strict`` a structural error raises ``DecodeError``; a bad HCS/FCS/checksum never does:
     the message comes back with the ``ChecksumError`` in ``errors``.
     """
-    messages = decode_all(data, keys, layer)
+    messages = decode_all(data, keys, layer, system_title)
     last = messages[-1]
     if len(messages) > 1 and all(m.part_of is last for m in messages[:-1]):
         messages = [last]  # segments or blocks of one APDU: the message that joined them
@@ -106,13 +133,14 @@ class StreamDecoder:
     ``finish`` returns what is left, marked. Offsets are positions in the whole stream.
     """
 
-    def __init__(self, layer: str | None = None) -> None:
+    def __init__(self, layer: str | None = None, keys=None) -> None:
         if layer in ("apdu", "data"):
             raise ValueError("a stream needs a framing: hdlc, wrapper or mbus")
         self.layer = layer
         self._buf = b""
         self._base = 0
-        self._assembler = Assembler()
+        keys = _keyring(keys)
+        self._assembler = Assembler(keys, _context(None) if keys is not None else None)
 
     def feed(self, chunk: bytes) -> list[Message]:
         self._buf += chunk

@@ -31,7 +31,9 @@ class Message:
     apdu_bytes: bytes | None = None       # its octets (joined when it came in several parts)
     apdu_offset: int | None = None        # its offset in the input; None when it was joined
     parameters: Any = None                # HDLC SNRM/UA parameters
-    errors: list[DecodeError] = field(default_factory=list)
+    security: Any = None                  # security.Unprotected: plaintext, its APDU, verified
+    notes: list[str] = field(default_factory=list)   # e.g. which key is missing
+    errors: list[Exception] = field(default_factory=list)  # DecodeError, SecurityError
 
     # -- what a user asks first -------------------------------------------------------------
     @property
@@ -43,6 +45,13 @@ class Message:
     def fatal(self) -> bool:
         """True when a structural error (not merely a bad checksum) stopped decoding."""
         return any(not isinstance(e, ChecksumError) for e in self.errors)
+
+    @property
+    def cleartext(self) -> Any:
+        """The APDU in clear: the deciphered one when the message was protected, else ``apdu``."""
+        if self.security is not None and self.security.apdu is not None:
+            return self.security.apdu
+        return self.apdu
 
     @property
     def service(self) -> str | None:
@@ -74,6 +83,8 @@ class Message:
         out.extend(("gbt", b) for b in self.blocks)
         if self.apdu is not None:
             out.append(("data" if self.framing == "data" else "apdu", self.apdu))
+        if self.security is not None and self.security.apdu is not None:
+            out.append(("plaintext", self.security.apdu))
         return out
 
     @property
