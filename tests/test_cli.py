@@ -91,3 +91,28 @@ def test_help_has_examples():
 def test_missing_file_is_one_line():
     r = run("decode", "-f", "/nonexistent/file.hex")
     assert r.returncode == 1 and "Traceback" not in r.stderr and r.stderr.count("\n") == 1
+
+
+GGC = data("xdlms-ggc-dummykey-notification").hex()
+DUMMY_KEY = "4D5944554D4D59474C4F42414C4B4559"  # the vector's published test key
+
+
+def test_decode_with_keys_file_deciphers(tmp_path):
+    keys = tmp_path / "keys.toml"
+    keys.write_text(f'[default]\nblock_cipher_key = "{DUMMY_KEY}"\nauthentication_key = "{DUMMY_KEY}"\n')
+    r = run("decode", "--to", "json", "--keys", str(keys), GGC)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["security"]["verified"] is True and out["security"]["invocation_counter"] == 0x1E5
+    assert out["layers"]["plaintext"]["tag"] == "data_notification"
+    assert DUMMY_KEY.lower() not in (r.stdout + r.stderr).lower()
+
+
+def test_wrong_key_from_environment_is_one_line_and_never_printed():
+    wrong = "00112233445566778899AABBCCDDEEFF"
+    env = {**os.environ, "DLMS_BLOCK_CIPHER_KEY": wrong, "DLMS_AUTHENTICATION_KEY": wrong}
+    r = subprocess.run([*DLMS, "decode", GGC], capture_output=True, text=True, timeout=60, env=env)
+    assert r.returncode == 1
+    assert r.stderr.strip().splitlines()[-1].startswith("dlms: error: authentication tag mismatch")
+    assert "Traceback" not in r.stderr
+    assert wrong.lower() not in (r.stdout + r.stderr).lower()

@@ -18,6 +18,7 @@ examples:
   dlms decode -f session.hex              several frames: segments and blocks are reassembled
   dlms decode --layer data 0204120008090600000100 00FF0F021200 00
   echo c001c1000100002a0000ff0200 | dlms decode -
+  dlms decode --keys keys.toml db08...      deciphers and verifies protected APDUs
   dlms decode --to json 0f40000000000101020309060100010700ff060000067d02020f00161b
 """
 
@@ -40,7 +41,26 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("--layer", choices=LAYERS, help="skip auto-detection")
     dec.add_argument("--to", choices=("text", "json"), default="text", help="output format")
     dec.add_argument("--pdu-only", action="store_true", help="show the APDU only, not the framing")
+    dec.add_argument("--keys", metavar="FILE",
+                     help="keys TOML file ([default] and [system_title.<hex>] tables); without it "
+                          "DLMS_BLOCK_CIPHER_KEY / DLMS_AUTHENTICATION_KEY are used when set")
+    dec.add_argument("--system-title", metavar="HEX",
+                     help="the sender's system title, for glo-/ded- APDUs seen without their AARQ/AARE")
     return parser
+
+
+def _keys(args):
+    """The keyring the user asked for: --keys FILE, else the environment, else none."""
+    import os
+
+    from .security import Keyring
+    from .security.keyring import ENV_VARIABLES
+
+    if args.keys:
+        return Keyring.load(args.keys)
+    if any(os.environ.get(var) for var in ENV_VARIABLES):
+        return Keyring.from_env()
+    return None
 
 
 def _read_input(args) -> bytes:
@@ -63,12 +83,15 @@ def _cmd_decode(args) -> int:
     data = _read_input(args)
     if not data:
         raise SystemExit("dlms: usage error: no input octets")
-    messages = decode_all(data, layer=args.layer)
+    messages = decode_all(data, keys=_keys(args), layer=args.layer, system_title=args.system_title)
     if args.to == "json":
         for msg in messages:
             print(json.dumps(jsonview.message_to_json(msg, pdu_only=args.pdu_only)))
     else:
         text_view.print_messages(messages, pdu_only=args.pdu_only)
+    for msg in messages:
+        for note in msg.notes:
+            print(f"dlms: note: {note}", file=sys.stderr)
     failed = [m for m in messages if m.fatal]
     if failed:
         first = failed[0].errors[0]

@@ -39,6 +39,8 @@ def message_to_json(msg: Message, pdu_only: bool = False) -> dict[str, Any]:
         "service": msg.service,
         "invoke_id": msg.invoke_id,
         "error": str(msg.errors[0]) if msg.errors else None,
+        "security": msg.security.summary() if msg.security is not None else None,
+        "notes": msg.notes or None,
     }
     layers = {}
     for layer in msg.tree.children:
