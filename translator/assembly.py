@@ -13,6 +13,7 @@ from __future__ import annotations
 from .errors import ChecksumError, DecodeError, EncodeError
 from .message import Message
 from .schema import _core
+from .schema._compile import fast_parse
 from .schema.apdu import Apdu
 from .schema.axdr import Data
 from .schema.gbt import GbtReassembler
@@ -48,11 +49,11 @@ class Assembler:
             return [_garbage_message(item, buf, base)]
         key = _direction(item)
         if _is_segment(item):
-            part = _new([item])
+            part = _new(item, buf, base)
             self._segments.setdefault(key, []).append(part)
             return [part]
         segments = self._segments.pop(key, [])
-        msg = _joined(segments, item) if segments else _single(item)
+        msg = _joined(segments, item, buf, base) if segments else _single(item, buf, base)
         self._feed_block(msg, key)
         if self._security is not None and msg.apdu is not None:
             unprotect_into(msg, self._keys, self._security)
@@ -133,7 +134,7 @@ def bare_data(data: bytes) -> list[Message]:
     pos = 0
     while pos < len(data):
         try:
-            value = _core.parse(Data, data[pos:], "axdr", pos, whole=False)
+            value = fast_parse(Data, data[pos:], "axdr", pos, whole=False)
         except DecodeError as e:
             msg = Message("data", pos, data[pos:])
             msg.errors.append(e)
@@ -155,7 +156,7 @@ def decode_payload(msg: Message, payload: bytes, base: int | None) -> None:
     offset = 0 if base is None else base
     body = payload
     if payload[:3] in _LLC_STARTS:
-        msg.llc = _core.parse(LlcHeader, payload[:3], "llc", offset)
+        msg.llc = fast_parse(LlcHeader, payload[:3], "llc", offset)
         body = payload[3:]
         offset += 3
     if not body:
@@ -163,7 +164,7 @@ def decode_payload(msg: Message, payload: bytes, base: int | None) -> None:
     msg.apdu_bytes = body
     msg.apdu_offset = offset if base is not None else None
     try:
-        msg.apdu = _core.parse(Apdu, body, "apdu", offset)
+        msg.apdu = fast_parse(Apdu, body, "apdu", offset)
     except DecodeError as e:
         msg.errors.append(e)
 
@@ -217,23 +218,22 @@ def _checks(msg: Message, item: Frame) -> None:
         msg.errors.append(ChecksumError(item.layer, item.start, f"a matching {what}", "a mismatch"))
 
 
-def _new(frames: list[Frame]) -> Message:
-    msg = Message(frames[0].layer, frames[0].start, b"", frames=list(frames))
-    for item in frames:
-        _checks(msg, item)
-    msg.raw = b"".join(f.build() for f in frames)
+def _new(item: Frame, buf: bytes, base: int) -> Message:
+    """A message of one frame; its octets are the input's (a bad CRC included)."""
+    msg = Message(item.layer, item.start, buf[item.start - base:item.end - base], frames=[item])
+    _checks(msg, item)
     return msg
 
 
-def _single(item: Frame) -> Message:
-    msg = _new([item])
+def _single(item: Frame, buf: bytes, base: int) -> Message:
+    msg = _new(item, buf, base)
     payload = _frame_payload(item)
     if not payload:
         return msg
     kind = str(item.frame.control.kind) if item.layer == "hdlc" else None
     if kind in ("snrm", "ua"):
         try:
-            msg.parameters = _core.parse(HdlcParameters, payload, "hdlc", _payload_offset(item) or 0)
+            msg.parameters = fast_parse(HdlcParameters, payload, "hdlc", _payload_offset(item) or 0)
         except DecodeError as e:
             msg.errors.append(e)
     elif kind is None or kind in ("i", "ui"):
@@ -241,9 +241,9 @@ def _single(item: Frame) -> Message:
     return msg
 
 
-def _joined(parts: list[Message], last: Frame) -> Message:
+def _joined(parts: list[Message], last: Frame, buf: bytes, base: int) -> Message:
     """The last segment's message, carrying the APDU joined from every segment's payload."""
-    msg = _new([last])
+    msg = _new(last, buf, base)
     msg.parts = parts
     for part in parts:
         part.part_of = msg
@@ -277,7 +277,7 @@ def _reassembled(parts: list[Message], result) -> None:
     msg.apdu_bytes = result.data
     msg.apdu_offset = None
     try:
-        msg.apdu = _core.parse(Apdu, result.data, "apdu", 0)
+        msg.apdu = fast_parse(Apdu, result.data, "apdu", 0)
     except DecodeError as e:
         msg.apdu = None
         msg.errors.append(e)

@@ -29,9 +29,11 @@ import hashlib
 import inspect
 import linecache
 import struct
+import sys
 import textwrap
 from collections import Counter
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import construct as c
 from construct import Container, ListContainer
@@ -41,13 +43,20 @@ from . import _core
 from ._core import Len, _minimal_width, _with_width
 
 __all__ = [
-    "compile_parser", "fast_parse", "generated_source", "coverage", "stale_emitters",
-    "fingerprint", "EMITTER_FINGERPRINTS",
+    "EMITTER_FINGERPRINTS",
+    "compile_parser",
+    "coverage",
+    "fast_parse",
+    "fingerprint",
+    "generated_source",
+    "stale_emitters",
 ]
 
-MAX_DEPTH = 24
-"""Nesting of recursive schemas (Data in Data...) beyond which the fast path hands over to the
-interpreted parse, so that a RecursionError happens (or not) exactly as it would there."""
+MAX_DEPTH = 12
+"""Calls of a recursive schema's function (each covers ``_UNROLL + 1`` levels of Data in Data)
+beyond which the fast path hands over to the interpreted parse, which then fails or not with its
+own RecursionError (construct spends about 12 frames per level, so it copes with about 80 levels
+from a shallow stack; the hand-over happens at about 39)."""
 
 _SUPPORTED = c.version[:2] == (2, 10)
 
@@ -72,6 +81,20 @@ class _NoStream:
 
 
 _NOIO = _NoStream()
+
+
+class _Fields(dict):
+    """The fields of a Struct parsed so far, also readable as attributes (its ``__dict__`` is
+    itself): what a callable that only reads sibling fields (``_ctx_use`` "fields") gets instead
+    of a context, because ``Container`` attribute access costs a Python call."""
+
+    __slots__ = ("__dict__",)
+
+
+_DICT_NAMES = frozenset(dir(dict)) | frozenset(dir(Container))
+
+_FLAGS = {"_parsing": True, "_building": False, "_sizing": False, "_io": _NOIO}
+"""The keys of a parsing context that a ``_Fields`` view carries too (``_io`` hands over)."""
 
 
 def _mkctx(up, subcons) -> Container:
@@ -120,7 +143,8 @@ def _stream(data: bytes, ws: int, end: int, b: int):
 
 _RUNTIME: dict[str, Any] = {
     "_Fail": _Fail, "_Bail": _Bail, "_NOIO": _NOIO, "_mkctx": _mkctx, "_ctx_of": _ctx_of,
-    "_long_len": _long_len, "_stream": _stream, "Container": Container,
+    "_long_len": _long_len, "_stream": _stream, "Container": Container, "_Fields": _Fields,
+    "_FLAGS": _FLAGS,
     "ListContainer": ListContainer, "Len": Len, "_mw": _minimal_width, "_ww": _with_width,
     "EnumInteger": c.EnumInteger, "EnumIntegerString": c.EnumIntegerString,
     "ConstructError": c.ConstructError, "ExplicitError": c.ExplicitError,
@@ -204,7 +228,6 @@ def stale_emitters() -> dict[str, tuple[str, str]]:
 
     Only classes already imported are checked (the schema modules import them all)."""
     out = {}
-    import sys
     for qualname, want in EMITTER_FINGERPRINTS.items():
         module, _, name = qualname.rpartition(".")
         mod = sys.modules.get(module)
@@ -221,18 +244,82 @@ def stale_emitters() -> dict[str, tuple[str, str]]:
 
 # --- static facts about nodes and callables ----------------------------------------------------
 
-def _uses_param(func, index: int) -> bool:
-    """Whether ``func`` reads its positional parameter ``index`` (conservative: True if unsure)."""
+_MAPPING_METHODS = frozenset(n for n in dir(Container) if not n.startswith("_")) - {"get"}
+
+
+_LEVELS = ("none", "fields", "flags", "full")
+
+
+def _ctx_use(func, index: int = 0, _seen: frozenset = frozenset()) -> str:
+    """How ``func`` uses its positional parameter ``index`` (a construct context).
+
+    "none": never read. "fields": only as ``ctx.name``, ``ctx["name"]`` or ``ctx.get("name")``
+    with constant names not starting with "_", so the fields parsed so far can stand in for the
+    context. "flags": the same plus ``_parsing``/``_building``/``_sizing``/``_io``. "full":
+    anything else, or not sure. Passing the context on as the only argument of a module-level
+    function counts as that function's use of it.
+    """
+    if inspect.ismethod(func):
+        func, index = func.__func__, index + 1
     code = getattr(func, "__code__", None)
-    if code is None or index >= code.co_argcount:
-        return True
+    if code is None or index >= code.co_argcount or code in _seen:
+        return "full"
     name = code.co_varnames[index]
     if name in code.co_cellvars:
-        return True
-    for ins in dis.get_instructions(code):
-        if ins.opname.startswith("LOAD") and ins.argval == name:
-            return True
-    return False
+        return "full"
+    cells = {}
+    for var, cell in zip(code.co_freevars, func.__closure__ or ()):
+        try:
+            cells[var] = cell.cell_contents
+        except ValueError:
+            pass
+    ins = [i for i in dis.get_instructions(code) if i.opname not in ("CACHE", "EXTENDED_ARG")]
+
+    def constant_name(i: int) -> str | None:
+        op = ins[i] if i < len(ins) else None
+        if op is None:
+            return None
+        value = op.argval if op.opname == "LOAD_CONST" else (
+            cells.get(op.argval) if op.opname == "LOAD_DEREF" else None)
+        return value if isinstance(value, str) else None
+
+    def level_of(key: str | None) -> int:
+        if key is None:
+            return 3
+        if key in _FLAGS:
+            return 2
+        return 3 if key.startswith("_") else 1
+
+    level = 0
+    for i, op in enumerate(ins):
+        if name not in (op.argval if isinstance(op.argval, tuple) else (op.argval,)):
+            continue
+        if op.opname not in ("LOAD_FAST", "LOAD_FAST_CHECK") or i + 1 >= len(ins):
+            return "full"
+        nxt = ins[i + 1]
+        if nxt.opname in ("LOAD_ATTR", "LOAD_METHOD"):
+            attr = nxt.argval
+            if attr == "get":
+                use = level_of(constant_name(i + 2))
+            elif not isinstance(attr, str) or attr in _MAPPING_METHODS:
+                use = 3
+            else:
+                use = level_of(attr)
+        elif (constant_name(i + 1) is not None and i + 2 < len(ins)
+              and ins[i + 2].opname == "BINARY_SUBSCR"):
+            use = level_of(constant_name(i + 1))
+        elif (i > 0 and ins[i - 1].opname == "LOAD_GLOBAL" and nxt.opname in ("PRECALL", "CALL")
+              and nxt.arg == 1):
+            callee = func.__globals__.get(ins[i - 1].argval)
+            use = 3
+            if inspect.isfunction(callee):
+                use = _LEVELS.index(_ctx_use(callee, 0, _seen | {code}))
+        else:
+            use = 3
+        level = max(level, use)
+        if level == 3:
+            return "full"
+    return _LEVELS[level]
 
 
 def _path_names(f) -> list | None:
@@ -247,9 +334,6 @@ def _path_names(f) -> list | None:
             return names[::-1] if d["_Path__name"] == "this" else None
         names.append(d["_Path__field"])
         f = parent
-
-
-_FORMATS = {}
 
 
 def _fixed(node) -> int | None:
@@ -274,17 +358,21 @@ class _Unsupported(Exception):
 
 
 class _NeedCtx(Exception):
-    """Compile time: a Struct emitted without a context needs one; emit it again with one."""
+    """Compile time: a Struct emitted without a context (``what`` "ctx") or a fields view
+    (``what`` "view") needs one; emit it again with one."""
 
-    def __init__(self, state):
+    def __init__(self, state, what: str):
         super().__init__()
         self.state = state
+        self.what = what
 
 
 class _Fn:
     """One generated function."""
 
-    def __init__(self, name: str, doc: str):
+    def __init__(self, name: str, doc: str, root=None):
+        self.root = root
+        self.unrolled = 0
         self.name = name
         self.doc = doc
         self.lines: list[str | None] = []
@@ -293,6 +381,9 @@ class _Fn:
 
     def add(self, text: str) -> None:
         self.lines.append("    " * self.ind + text)
+
+    def mark(self) -> tuple[int, int]:
+        return len(self.lines), self.ind
 
     def slot(self) -> int:
         """A line to fill in later (or leave out): things a block needs only if used below."""
@@ -308,18 +399,26 @@ class _Fn:
         return head + "\n".join(x for x in self.lines if x is not None) + "\n"
 
 
+def _truncate(fn: _Fn, mark: tuple[int, int]) -> None:
+    """Forget the code emitted since ``mark`` (from ``fn.mark()``), its slots and indentation."""
+    mark, fn.ind = mark
+    del fn.lines[mark:]
+    for i in [i for i in fn.slots if i >= mark]:
+        del fn.slots[i]
+
+
 class _StructState:
     """The Struct (or FocusedSeq) being emitted: its fields so far and how it holds a context."""
 
-    def __init__(self, node, obj: str | None, cx: str | None, lazy: str | None, lazy_slot: int,
-                 here_up: str, subcons: str, forbid: bool = False):
+    def __init__(self, node, obj: str | None, cx: str | None, here_up: str, subcons: str,
+                 forbid: bool = False, view: str | None = None):
+        self.view = view
+        names = {sc.name for sc in getattr(node, "subcons", ()) if sc.name}
+        self.viewable = not forbid and not names & _DICT_NAMES
         self.node = node
         self.fields: dict[str, str] = {}
         self.obj = obj
         self.cx = cx
-        self.lazy = lazy
-        self.lazy_slot = lazy_slot
-        self.lazy_used = False
         self.here_up = here_up
         self.subcons = subcons
         self.forbid = forbid
@@ -340,7 +439,8 @@ class _Scope:
     """Where the code being emitted stands: function, window, enclosing Struct, path."""
 
     def __init__(self, fn: _Fn, win: _Window, struct: _StructState | None, fnctx: list,
-                 path: str):
+                 path: str, fnfields: list | None = None):
+        self.fnfields = fnfields
         self.fn = fn
         self.win = win
         self.struct = struct
@@ -348,8 +448,8 @@ class _Scope:
         self.path = path
         self.avail = 0  # octets known to be there from ``o`` on (checked once for a run)
 
-    def copy(self, **kw) -> "_Scope":
-        s = _Scope(self.fn, self.win, self.struct, self.fnctx, self.path)
+    def copy(self, **kw) -> _Scope:
+        s = _Scope(self.fn, self.win, self.struct, self.fnctx, self.path, self.fnfields)
         for k, v in kw.items():
             setattr(s, k, v)
         return s
@@ -371,8 +471,31 @@ class _Scope:
             return st.cx
         if st.forbid:
             raise _Unsupported("a context inside FocusedSeq")
-        st.lazy_used = True
-        return st.lazy
+        return f"({st.obj}, {st.here_up}, {st.subcons})"
+
+    def fields_ctx(self) -> str:
+        """A Container with the enclosing Struct's fields so far: enough for a callable whose
+        ``_ctx_use`` is "fields" (a Struct emitted without a context keeps no other)."""
+        st = self.struct
+        if st is None:
+            self.fnfields[2] = True
+            return self.fnfields[0]
+        if st.forbid:
+            raise _Unsupported("a context inside FocusedSeq")
+        if st.view:
+            return st.view
+        if st.viewable:
+            raise _NeedCtx(st, "view")
+        return st.cx or st.obj
+
+    def call_ctx(self, func, index: int = 0) -> str:
+        """What to pass as the context argument ``index`` of ``func``."""
+        use = _ctx_use(func, index)
+        if use == "none":
+            return "None"
+        if use == "full" or (use == "flags" and not (self.struct and self.struct.viewable)):
+            return self.ctx()
+        return self.fields_ctx()
 
     def ctx(self) -> str:
         """A variable holding a real context Container for lambdas and fallbacks."""
@@ -384,7 +507,7 @@ class _Scope:
             return st.cx
         if st.forbid:
             raise _Unsupported("a context inside FocusedSeq")
-        raise _NeedCtx(st)
+        raise _NeedCtx(st, "ctx")
 
     def stream(self) -> str:
         self.win.used = True
@@ -403,7 +526,7 @@ class _Compiler:
         self.done: list[_Fn] = []
         self.post: list[str] = []
         self.n = 0
-        self.ctx_memo: dict[int, bool] = {}
+        self.ctx_memo: dict[int, frozenset] = {}
         self.native: Counter = Counter()
         self.fallback: Counter = Counter()
 
@@ -439,15 +562,18 @@ class _Compiler:
             f"\nTOP = {top}\n"
 
     def _function_body(self, node, name: str, path: str) -> _Fn:
-        fn = _Fn(name, f"{type(node).__name__} at {path}"[:100])
+        fn = _Fn(name, f"{type(node).__name__} at {path}"[:100], node)
         fnctx = [self.var("u"), fn.slot(), False]
+        fnfields = [self.var("uf"), fn.slot(), False]
         win = _Window(fn, "ws", "end", self.var("st"))
-        sc = _Scope(fn, win, None, fnctx, path)
+        sc = _Scope(fn, win, None, fnctx, path, fnfields)
         v = self.emit(node, sc)
         fn.add(f"return {v}, o")
         self._close_window(fn, win)
         if fnctx[2]:
             fn.fill(fnctx[1], f"{fnctx[0]} = _ctx_of(up)")
+        if fnfields[2]:
+            fn.fill(fnfields[1], f"{fnfields[0]} = up[0] if type(up) is tuple else _ctx_of(up)")
         return fn
 
     def _close_window(self, fn: _Fn, win: _Window) -> None:
@@ -470,7 +596,7 @@ class _Compiler:
         if names and st is not None and names[0] in st.fields and not names[0].startswith("_"):
             return st.fields[names[0]] + "".join(f"[{n!r}]" for n in names[1:])
         if callable(f):
-            return f"{self.const(f)}({sc.ctx()})"
+            return f"{self.const(f)}({sc.call_ctx(f)})"
         return self.const(f)
 
     # dispatch
@@ -486,11 +612,11 @@ class _Compiler:
             handler = _adapter
         if handler is None:
             return self.fallback_emit(node, sc, "no emitter")
-        mark = len(sc.fn.lines)
+        mark = sc.fn.mark()
         try:
             v = handler(self, node, sc)
         except _Unsupported:
-            del sc.fn.lines[mark:]
+            _truncate(sc.fn, mark)
             return self.fallback_emit(node, sc, "unsupported here")
         self.native[qual] += 1
         return v
@@ -538,8 +664,7 @@ class _Compiler:
 # --- emitters of construct's classes -----------------------------------------------------------
 
 def _renamed(cp: _Compiler, node, sc: _Scope) -> str:
-    return cp.emit(node.subcon, sc.copy(path=f"{sc.path} -> {node.name}", avail=sc.avail)) \
-        if False else _pass_through(cp, node, sc, f"{sc.path} -> {node.name}")
+    return _pass_through(cp, node, sc, f"{sc.path} -> {node.name}")
 
 
 def _pass_through(cp: _Compiler, node, sc: _Scope, path: str | None = None) -> str:
@@ -623,7 +748,7 @@ def _enum(cp: _Compiler, node, sc: _Scope) -> str:
 def _adapter(cp: _Compiler, node, sc: _Scope) -> str:
     raw = cp.emit(node.subcon, sc)
     decode = type(node)._decode
-    ctx = sc.ctx() if _uses_param(decode, 2) else "None"
+    ctx = sc.call_ctx(decode, 2)
     v = cp.var()
     sc.fn.add(f"{v} = {cp.const(node._decode, 'a')}({raw}, {ctx}, {sc.path!r})")
     return v
@@ -648,13 +773,37 @@ def _if_then_else(cp: _Compiler, node, sc: _Scope) -> str:
     return res
 
 
-_INLINE_CASES = 16
+_INLINE_WEIGHT = 6
+
+
+def _weight(node, budget: int = _INLINE_WEIGHT + 1) -> int:
+    """Roughly how much code a node emits (nodes below it, LazyBound counted once), capped."""
+    total = 1
+    kids = []
+    if isinstance(node, c.Subconstruct):
+        kids.append(node.subcon)
+    kids += list(getattr(node, "subcons", ()))
+    if isinstance(node, c.Switch):
+        return budget
+    if isinstance(node, c.IfThenElse):
+        kids += [node.thensubcon, node.elsesubcon]
+    for k in kids:
+        if total >= budget:
+            break
+        if isinstance(k, c.Construct):
+            total += _weight(k, budget - total)
+    return min(total, budget)
 
 
 def _switch(cp: _Compiler, node, sc: _Scope) -> str:
+    """CHOICE: small cases inline behind a binary search over their index, the others through
+    a table of generated functions; keys are looked up as construct's Switch does."""
     fn = sc.fn
-    key = cp.var("key")
-    fn.add(f"{key} = {cp.value_of(node.keyfunc, sc)}")
+    key = cp.value_of(node.keyfunc, sc)
+    if not key.isidentifier():
+        tmp = cp.var("key")
+        fn.add(f"{tmp} = {key}")
+        key = tmp
     sc.avail = 0
     groups: dict[int, list] = {}
     for k, case in node.cases.items():
@@ -669,23 +818,35 @@ def _switch(cp: _Compiler, node, sc: _Scope) -> str:
             return "None"
         return cp.emit(default, s)
 
-    if len(groups) > _INLINE_CASES:
-        table = {}
-        for case, keys in groups.values():
-            fname = cp.function(case, f"{sc.path} -> case {keys[0]!r}")
-            for k in keys:
-                table[k] = fname
+    inline = [g for g in groups.values() if _weight(g[0]) <= _INLINE_WEIGHT]
+    called = [g for g in groups.values() if _weight(g[0]) > _INLINE_WEIGHT]
+    table = {}
+    for case, keys in called:
+        fname = cp.function(case, f"{sc.path} -> case {keys[0]!r}")
+        for k in keys:
+            table[k] = fname
+    tname = None
+    if table:
         tname = cp.var("cases")
         kname = cp.const(tuple(table), "keys")
         cp.post.append(f"{tname} = dict(zip({kname}, ({', '.join(table.values())},)))")
+
+    def call(s: _Scope) -> str:
+        v = cp.var()
+        s.fn.add(f"{v}, o = {tname}[{key}](data, b, o, {s.ws}, {s.end}, {s.here()}, d)")
+        return v
+
+    if not inline:
         f = cp.var("fn")
         fn.add(f"{f} = {tname}.get({key})")
         cp.block(sc, f"if {f} is None:", emit_default, res)
         fn.add("else:")
         fn.add(f"    {res}, o = {f}(data, b, o, {sc.ws}, {sc.end}, {sc.here()}, d)")
         return res
-    order = list(groups.values())
-    kinds = {k: i for i, (_, keys) in enumerate(order) for k in keys}
+    order = [(case, keys, None) for case, keys in inline]
+    if table:
+        order.append((None, list(table), call))
+    kinds = {k: i for i, (_, keys, _) in enumerate(order) for k in keys}
     kk = cp.var("kk")
     fn.add(f"{kk} = {cp.const(kinds, 'kinds')}.get({key}, -1)")
     cp.block(sc, f"if {kk} < 0:", emit_default, res)
@@ -694,9 +855,9 @@ def _switch(cp: _Compiler, node, sc: _Scope) -> str:
 
     def tree(lo: int, hi: int) -> None:
         if hi - lo == 1:
-            case, keys = order[lo]
+            case, keys, emit = order[lo]
             inner = sc.copy(avail=0, path=f"{sc.path} -> case {keys[0]!r}")
-            v = cp.emit(case, inner)
+            v = emit(inner) if emit else cp.emit(case, inner)
             fn.add(f"{res} = {v}")
             return
         mid = (lo + hi) // 2
@@ -727,8 +888,20 @@ def _peek(cp: _Compiler, node, sc: _Scope) -> str:
     return res
 
 
+_UNROLL = 2
+"""Levels of self-recursion (Data in Data) emitted inline in a recursive target's function."""
+
+
 def _lazy_bound(cp: _Compiler, node, sc: _Scope) -> str:
+    """A call of the target's function; ``_UNROLL`` levels of self-recursion are emitted inline, so
+    the leaves of nested Data cost no call."""
     target = node.subconfunc()
+    if sc.fn.root is target and sc.fn.unrolled < _UNROLL:
+        sc.fn.unrolled += 1
+        try:
+            return cp.emit(target, sc)
+        finally:
+            sc.fn.unrolled -= 1
     fname = cp.function(target, sc.path)
     v = cp.var()
     sc.avail = 0
@@ -756,38 +929,52 @@ def _fixed_sized(cp: _Compiler, node, sc: _Scope) -> str:
 
 def _struct(cp: _Compiler, node, sc: _Scope) -> str:
     while True:
-        mark = len(sc.fn.lines)
+        mark = sc.fn.mark()
         try:
-            return _struct_once(cp, node, sc, cp.ctx_memo.get(id(node), False))
+            return _struct_once(cp, node, sc, cp.ctx_memo.get(id(node), frozenset()))
         except _NeedCtx as e:
             if e.state.node is not node:
                 raise
-            del sc.fn.lines[mark:]
-            for i in [i for i in sc.fn.slots if i >= mark]:
-                del sc.fn.slots[i]
-            cp.ctx_memo[id(node)] = True
+            _truncate(sc.fn, mark)
+            cp.ctx_memo[id(node)] = cp.ctx_memo.get(id(node), frozenset()) | {e.what}
 
 
-def _fields(cp: _Compiler, node, sc: _Scope, st: _StructState, inner: _Scope, spans: list):
-    """Emit the fields of a Struct/FocusedSeq; one length check per run of fixed-size fields."""
+def _fields(cp: _Compiler, node, sc: _Scope, st: _StructState, inner: _Scope, start: str,
+            spans: list | None) -> None:
+    """Emit the fields of a Struct/FocusedSeq into ``st``, and their spans into ``spans``.
+
+    One length check covers each run of fixed-size fields, and a field's start offset is an
+    expression (``h7 + 3``) rather than a variable while only fixed-size fields precede it.
+    """
     fn = sc.fn
     subcons = node.subcons
+    base, off = start, 0
     for i, sub in enumerate(subcons):
         if inner.avail == 0:
-            run = 0
+            run = count = 0
             for nxt in subcons[i:]:
                 size = _fixed(nxt)
                 if size is None:
                     break
                 run += size
-            if run > 1 or (run and i + 1 < len(subcons) and _fixed(subcons[i + 1]) is not None):
+                count += 1
+            if count > 1 and run:
                 fn.add(f"if o + {run} > {inner.end}: raise _Fail")
                 inner.avail = run
         name = sub.name
-        if name:
+        here = f"{base} + {off}" if off else base
+        v = cp.emit(sub, inner)
+        size = _fixed(sub)
+        if size is not None:
+            length = str(size)
+            off += size
+        elif i + 1 < len(subcons):
             h = cp.var("h")
             fn.add(f"{h} = o")
-        v = cp.emit(sub, inner)
+            length = f"{h} - ({here})" if off else f"{h} - {here}"
+            base, off = h, 0
+        else:
+            length = f"o - ({here})" if off else f"o - {here}"
         if name:
             if not v.isidentifier():
                 tmp = cp.var()
@@ -797,37 +984,36 @@ def _fields(cp: _Compiler, node, sc: _Scope, st: _StructState, inner: _Scope, sp
                 fn.add(f"{st.obj}[{name!r}] = {v}")
             if st.cx:
                 fn.add(f"{st.cx}[{name!r}] = {v}")
+            if st.view:
+                fn.add(f"{st.view}[{name!r}] = {v}")
             st.fields[name] = v
             if spans is not None:
-                q = cp.var("q")
-                fn.add(f"{q} = ({h} + b, o - {h})")
-                spans.append((name, q))
+                spans.append((name, f"({here} + b, {length})"))
 
 
-def _struct_once(cp: _Compiler, node, sc: _Scope, with_ctx: bool) -> str:
+def _struct_once(cp: _Compiler, node, sc: _Scope, needs: frozenset) -> str:
+    """A Struct: a Container filled field by field, its spans, and, when its callables need
+    them, a real context (``_mkctx``) and/or a fast view of the fields (``_Fields``)."""
     fn = sc.fn
     obj = cp.var("r")
     subcons = cp.const(node._subcons, "sub")
     here = sc.here()
     fn.add(f"{obj} = Container()")
-    cx = lazy = None
-    slot = -1
-    if with_ctx:
+    cx = view = None
+    if "ctx" in needs:
         cx = cp.var("c")
         fn.add(f"{cx} = _mkctx({here}, {subcons})")
-    else:
-        lazy = cp.var("z")
-        slot = fn.slot()
-    st = _StructState(node, obj, cx, lazy, slot, here, subcons)
+    if "view" in needs:
+        view = cp.var("fv")
+        fn.add(f"{view} = _Fields(_FLAGS); {view}.__dict__ = {view}")
+    st = _StructState(node, obj, cx, here, subcons, view=view)
     h0 = cp.var("h")
     fn.add(f"{h0} = o")
     inner = sc.copy(struct=st, avail=0)
     spans: list = []
-    _fields(cp, node, sc, st, inner, spans)
+    _fields(cp, node, sc, st, inner, h0, spans)
     fn.add(f"{obj}['_spans'] = {{{', '.join(f'{n!r}: {q}' for n, q in spans)}}}")
     fn.add(f"{obj}['_span'] = ({h0} + b, o - {h0})")
-    if st.lazy_used:
-        fn.fill(slot, f"{lazy} = ({obj}, {here}, {subcons})")
     sc.avail = 0
     return obj
 
@@ -835,9 +1021,11 @@ def _struct_once(cp: _Compiler, node, sc: _Scope, with_ctx: bool) -> str:
 def _focused_seq(cp: _Compiler, node, sc: _Scope) -> str:
     if not isinstance(node.parsebuildfrom, str):
         raise _Unsupported("FocusedSeq with a computed focus")
-    st = _StructState(node, None, None, None, -1, sc.here(), "", forbid=True)
+    st = _StructState(node, None, None, sc.here(), "", forbid=True)
     inner = sc.copy(struct=st, avail=0)
-    _fields(cp, node, sc, st, inner, None)
+    start = cp.var("h")
+    sc.fn.add(f"{start} = o")
+    _fields(cp, node, sc, st, inner, start, None)
     sc.avail = 0
     if node.parsebuildfrom not in st.fields:
         raise _Unsupported("FocusedSeq without its focused field")
@@ -854,6 +1042,11 @@ def _length(cp: _Compiler, node, sc: _Scope) -> str:
 
 
 def _counted(cp: _Compiler, node, sc: _Scope) -> str:
+    return _counted_parts(cp, node, sc)[0]
+
+
+def _counted_parts(cp: _Compiler, node, sc: _Scope) -> tuple[str, str, str]:
+    """Counted: the value's variable, and those of the length and its width."""
     fn = sc.fn
     n, w = cp.var("n"), cp.var("w")
     cp.length(sc, n, w)
@@ -868,7 +1061,7 @@ def _counted(cp: _Compiler, node, sc: _Scope) -> str:
         fn.add(f"if o != {inner.end}: raise _Fail")
         fn.add(f"{v} = {got}")
     fn.add(f"if {w} > 1 and {w} > _mw({n}): {v} = _ww({v}, {w})")
-    return v
+    return v, n, w
 
 
 def _counted_array(cp: _Compiler, node, sc: _Scope) -> str:
@@ -908,7 +1101,7 @@ def _reject(cp: _Compiler, node, sc: _Scope) -> str:
 
 
 _CORE: dict[type, Callable] = {
-    c.Renamed: _pass_through,
+    c.Renamed: _renamed,
     c.Rebuild: _pass_through,
     _core.KeepRebuild: _pass_through,
     _core.Layer: _pass_through,
@@ -935,6 +1128,277 @@ _CORE: dict[type, Callable] = {
 }
 
 
+# --- emitters of the schema modules' own classes (each restates its class's _parse) -------------
+#
+# Fingerprints: ``python3 -m translator.schema._compile`` prints the current ones. When one no
+# longer matches, that emitter is off (its class is parsed by fallback) until someone compares
+# the class's new ``_parse`` with the emitter below and updates the fingerprint.
+
+def _glob(cp: _Compiler, node, name: str) -> str:
+    """A module-level name of the node's own module (helpers are called, not restated)."""
+    return cp.const(type(node)._parse.__globals__[name], "g")
+
+
+def _field(sc: _Scope, name: str) -> str:
+    """``context.name`` of the enclosing Struct: its local variable when parsed there."""
+    st = sc.struct
+    if st is not None and name in st.fields:
+        return st.fields[name]
+    return f"{sc.fields_ctx()}[{name!r}]"
+
+
+@_native("translator.schema.axdr._Tag", "e44bd3743598")
+@_native("translator.schema.protection.StrictEnum", "ba278a49b326")
+def _strict_enum(cp: _Compiler, node, sc: _Scope) -> str:
+    """An Enum whose ``_decode`` refuses values outside its mapping."""
+    raw = cp.emit(node.subcon, sc)
+    v = cp.var()
+    sc.fn.add(f"{v} = {cp.const(node.decmapping, 'm')}.get({raw})")
+    sc.fn.add(f"if {v} is None: raise _Fail")
+    return v
+
+
+@_native("translator.schema.axdr._IEEEFloat", "70dd9ee598f2")
+def _ieee_float(cp: _Compiler, node, sc: _Scope) -> str:
+    raw, v = cp.var("x"), cp.var()
+    cp.need(sc, node.size)
+    sc.fn.add(f"{raw} = data[o:o + {node.size}]; o += {node.size}")
+    unpack = cp.const(struct.Struct(node.fmt).unpack, "u")
+    sc.fn.add(f"{v} = {_glob(cp, node, 'Float')}({unpack}({raw})[0], {raw})")
+    return v
+
+
+@_native("translator.schema.acse._Tag", "fb32ab153b7a")
+def _ber_tag(cp: _Compiler, node, sc: _Scope) -> str:
+    v = cp.var()
+    cp.need(sc, 1)
+    sc.fn.add(f"{v} = data[o]; o += 1")
+    sc.fn.add(f"if {v} != {node.tag!r}: raise _Fail")
+    return v
+
+
+def _acse_scalar_width(obj, width: int):
+    """acse._Counted: a scalar inside a non-minimal length carries the length's width."""
+    if isinstance(obj, c.EnumIntegerString):
+        obj = c.EnumIntegerString.new(obj.intvalue, str(obj))
+    try:
+        obj.width = width
+    except AttributeError:
+        pass
+    return obj
+
+
+@_native("translator.schema.acse._Counted", "bdd4dde048c1+8b5e851d33bb", "translator.schema._core.Counted")
+def _acse_counted(cp: _Compiler, node, sc: _Scope) -> str:
+    v, n, w = _counted_parts(cp, node, sc)
+    scalar = cp.const(_acse_scalar_width, "h")
+    sc.fn.add(f"if {w} > 1 and {w} > {_glob(cp, node, '_minimal_width')}({n}) and not "
+              f"isinstance({v}, (bytes, dict, list)): {v} = {scalar}({v}, {w})")
+    return v
+
+
+@_native("translator.schema.acse._Components", "cb19101b46d3")
+def _components(cp: _Compiler, node, sc: _Scope) -> str:
+    """Like _UntilEnd, except that construct would loop forever on an item consuming nothing:
+    the fast path hands that over instead of deciding it."""
+    return _until_end(cp, node, sc, "_Bail")
+
+
+@_native("translator.schema.hdlc._UntilEnd", "0d61d7107d0d")
+def _until_end(cp: _Compiler, node, sc: _Scope, stuck: str = "_Fail") -> str:
+    """Items until the window ends; an item that consumes nothing is an error."""
+    fn = sc.fn
+    items, before = cp.var("items"), cp.var("p")
+    sc.avail = 0
+    fn.add(f"{items} = ListContainer()")
+    fn.add(f"while {sc.end} - o > 0:")
+    fn.ind += 1
+    fn.add(f"{before} = o")
+    v = cp.emit(node.subcon, sc.copy(avail=0))
+    fn.add(f"{items}.append({v})")
+    fn.add(f"if o == {before}: raise {stuck}")
+    fn.ind -= 1
+    return items
+
+
+@_native("translator.schema.initiate._ConformanceTag", "9f4f0e25aa2b")
+def _conformance_tag(cp: _Compiler, node, sc: _Scope) -> str:
+    fn, v = sc.fn, cp.var()
+    cp.need(sc, 1)
+    sc.avail = 0
+    fn.add(f"if data[o] != {node.SHORT[0]}: raise _Fail")
+    fn.add("o += 1")
+    fn.add(f"if o < {sc.end} and data[o] == 0x1F: o += 1; {v} = {cp.const(node.FULL)}")
+    fn.add(f"elif o < {sc.end} and data[o] == 0x04: {v} = {cp.const(node.SHORT)}")
+    fn.add("else: raise _Fail")
+    return v
+
+
+@_native("translator.schema.protection._CipheredText", "caa128e1008b")
+def _ciphered_text(cp: _Compiler, node, sc: _Scope) -> str:
+    fn, v, keep = sc.fn, cp.var(), cp.var("n")
+    sc.avail = 0
+    taglen = _glob(cp, node, "AUTHENTICATION_TAG_LENGTH")
+    fn.add(f"{keep} = {taglen} if {_field(sc, 'security_control')}['authentication'] else 0")
+    fn.add(f"if {sc.end} - o < {keep}: raise _Fail")
+    fn.add(f"{v} = data[o:{sc.end} - {keep}]; o = {sc.end} - {keep}")
+    return v
+
+
+@_native("translator.schema.xdlms._LooksTagged", "e879b8676a31")
+def _looks_tagged(cp: _Compiler, node, sc: _Scope) -> str:
+    v = cp.var()
+    head = _glob(cp, node, "_TAGGED_DATE_TIME")
+    sc.fn.add(f"{v} = data[o:min(o + 2, {sc.end})] == {head}")
+    return v
+
+
+@_native("translator.schema.hdlc._FlagPresent", "e1e4855ea1df")
+def _flag_present(cp: _Compiler, node, sc: _Scope) -> str:
+    v = cp.var()
+    sc.avail = 0
+    sc.fn.add(f"if o < {sc.end} and data[o] == 0x7E: {v} = True; o += 1")
+    sc.fn.add(f"else: {v} = False")
+    return v
+
+
+@_native("translator.schema.hdlc._Format", "aaa1d98ffd2c")
+def _hdlc_format(cp: _Compiler, node, sc: _Scope) -> str:
+    fn, x, v = sc.fn, cp.var("x"), cp.var()
+    kind = _glob(cp, node, "FORMAT_TYPE_3")
+    cp.need(sc, 2)
+    fn.add(f"{x} = data[o] << 8 | data[o + 1]; o += 2")
+    fn.add(f"if {x} >> 12 != {kind}: raise _Fail")
+    fn.add(f"{v} = Container(format_type={kind}, segmentation=bool({x} & 0x0800), "
+           f"length={x} & 0x07FF)")
+    return v
+
+
+def _hdlc_address(data: bytes, o: int, end: int):
+    """hdlc._Address: 1, 2 or 4 octets, the low bit set on the last; (Container, offset)."""
+    groups = []
+    while True:
+        if o >= end:
+            raise _Fail
+        octet = data[o]
+        o += 1
+        groups.append(octet >> 1)
+        if octet & 1:
+            break
+        if len(groups) == 4:
+            raise _Fail
+    size = len(groups)
+    if size == 3:
+        raise _Fail
+    address = 0
+    for g in groups:
+        address = address << 7 | g
+    if size == 1:
+        return Container(size=1, address=address, upper=None, lower=None), o
+    half = 7 * size // 2
+    return Container(size=size, address=address, upper=address >> half,
+                     lower=address & ((1 << half) - 1)), o
+
+
+@_native("translator.schema.hdlc._Address", "9c7c0dce11a3")
+def _hdlc_address_emit(cp: _Compiler, node, sc: _Scope) -> str:
+    v = cp.var()
+    sc.avail = 0
+    helper = cp.const(_hdlc_address, "h")
+    sc.fn.add(f"if o < {sc.end} and data[o] & 1: "
+              f"{v} = Container(size=1, address=data[o] >> 1, upper=None, lower=None); o += 1")
+    sc.fn.add(f"else: {v}, o = {helper}(data, o, {sc.end})")
+    return v
+
+
+@_native("translator.schema.hdlc._Control", "21f3d0ec2f60")
+def _hdlc_control(cp: _Compiler, node, sc: _Scope) -> str:
+    v = cp.var()
+    cp.need(sc, 1)
+    sc.fn.add(f"{v} = {_glob(cp, node, '_decode_control')}(data[o]); o += 1")
+    return v
+
+
+def _covered(cp: _Compiler, node, sc: _Scope) -> str:
+    """The octets a check sequence covers: the ``covered(ctx)`` octets just before ``o``."""
+    n, cov = cp.var("n"), cp.var("x")
+    sc.fn.add(f"{n} = {cp.const(node.covered)}({sc.call_ctx(node.covered)})")
+    # construct would seek outside its window (ValueError) or read to the end: let it decide
+    sc.fn.add(f"if {n} < 0 or o - {n} < {sc.ws}: raise _Bail")
+    sc.fn.add(f"{cov} = data[o - {n}:o]")
+    return cov
+
+
+@_native("translator.schema.hdlc._Check", "d7f4aeb3ef5f")
+def _hdlc_check(cp: _Compiler, node, sc: _Scope) -> str:
+    sc.avail = 0
+    cov = _covered(cp, node, sc)
+    raw, v = cp.var("x"), cp.var()
+    cp.need(sc, 2)
+    sc.fn.add(f"{raw} = data[o:o + 2]; o += 2")
+    sc.fn.add(f"{v} = {_glob(cp, node, 'CheckSequence')}({raw}, "
+              f"{_glob(cp, node, 'check_sequence')}({cov}) == {raw})")
+    return v
+
+
+@_native("translator.schema.hdlc._Information", "17fb7f48a4bd")
+def _hdlc_information(cp: _Compiler, node, sc: _Scope) -> str:
+    fn, n, v = sc.fn, cp.var("n"), cp.var()
+    sc.avail = 0
+    length = type(node)._parse.__globals__["_information_length"]
+    fn.add(f"{n} = {_glob(cp, node, '_information_length')}({sc.call_ctx(length)})")
+    fn.add(f"if {n} is None: {v} = None")
+    fn.add("else:")
+    fn.add(f"    if {n} < 0 or o + {n} > {sc.end}: raise _Fail")
+    fn.add(f"    {v} = data[o:o + {n}]; o += {n}")
+    return v
+
+
+@_native("translator.schema.hdlc._ParameterValue", "483356c93a85")
+def _hdlc_parameter_value(cp: _Compiler, node, sc: _Scope) -> str:
+    fn, n, raw, v = sc.fn, cp.var("n"), cp.var("x"), cp.var()
+    cp.need(sc, 1)
+    sc.avail = 0
+    fn.add(f"{n} = data[o]; o += 1")
+    fn.add(f"if o + {n} > {sc.end}: raise _Fail")
+    fn.add(f"{raw} = data[o:o + {n}]; o += {n}")
+    fn.add(f"if isinstance({_field(sc, 'parameter_id')}, EnumIntegerString) and "
+           f"{n} in (1, 2, 4): {v} = {_glob(cp, node, 'HdlcParameterValue')}"
+           f"(int.from_bytes({raw}, 'big'), {n})")
+    fn.add(f"else: {v} = {raw}")
+    return v
+
+
+@_native("translator.schema.mbus._RepeatedLength", "376112b24924")
+def _mbus_repeated_length(cp: _Compiler, node, sc: _Scope) -> str:
+    v = cp.var()
+    cp.need(sc, 1)
+    sc.fn.add(f"{v} = data[o]; o += 1")
+    sc.fn.add(f"if {v} != {_field(sc, 'length')}: raise _Fail")
+    return v
+
+
+@_native("translator.schema.mbus._Checksum", "b7df5f8937b6")
+def _mbus_checksum(cp: _Compiler, node, sc: _Scope) -> str:
+    sc.avail = 0
+    cov = _covered(cp, node, sc)
+    x, v = cp.var("x"), cp.var()
+    cp.need(sc, 1)
+    sc.fn.add(f"{x} = data[o]; o += 1")
+    sc.fn.add(f"{v} = {_glob(cp, node, 'MbusChecksum')}({x}, "
+              f"{_glob(cp, node, 'mbus_checksum')}({cov}) == {x})")
+    return v
+
+
+@_native("translator.schema.wrapper._Version", "ccd8c586887f")
+def _wrapper_version(cp: _Compiler, node, sc: _Scope) -> str:
+    v = cp.var()
+    cp.need(sc, 2)
+    sc.fn.add(f"{v} = data[o] << 8 | data[o + 1]; o += 2")
+    sc.fn.add(f"if {v} != {_glob(cp, node, 'WRAPPER_VERSION')}: raise _Fail")
+    return v
+
+
 # --- the public API ------------------------------------------------------------------------------
 
 class _Compiled:
@@ -949,7 +1413,7 @@ class _Compiled:
         code = compile(self.source, filename, "exec")
         linecache.cache[filename] = (len(self.source), None, self.source.splitlines(True),
                                      filename)
-        exec(code, cp.ns)
+        exec(code, cp.ns)  # noqa: S102  (our own generated source)
         self.top = cp.ns["TOP"]
         self.schema = schema
 
@@ -992,7 +1456,7 @@ def fast_parse(schema, data: bytes, layer: str, base: int = 0, whole: bool = Tru
         compiled = _compiled(schema)
     try:
         obj, o = compiled.top(data, base, 0, 0, len(data), None, 0)
-    except Exception:
+    except Exception:  # noqa: BLE001  (any failure: construct gives the canonical answer)
         return _core.parse(schema, data, layer, base, whole)
     if whole and o != len(data):
         return _core.parse(schema, data, layer, base, whole)
@@ -1008,3 +1472,14 @@ def coverage(schema) -> dict[str, Counter]:
     """Node classes of ``schema`` emitted natively and those parsed by fallback, with counts."""
     compiled = _compiled(schema)
     return {"native": Counter(compiled.native), "fallback": Counter(compiled.fallback)}
+
+
+if __name__ == "__main__":  # print the fingerprints the emitters were written against
+    from . import apdu, hdlc, llc, mbus, wrapper  # noqa: F401  (import every schema class)
+
+    for _q, _want in EMITTER_FINGERPRINTS.items():
+        _m, _, _n = _q.rpartition(".")
+        _cls = getattr(sys.modules[_m], _n)
+        _got = "+".join(fingerprint(k) or "?" for k in
+                        [_cls] + [_resolve_class(_cls, e) for e in _NATIVE[_q].extra])
+        print(f"{_q:50} {_got}{'' if _got == _want else '  (changed)'}")

@@ -15,6 +15,7 @@ from typing import Any
 import construct as c
 
 from ..schema import _core
+from ..schema._compile import fast_parse
 from ..schema.apdu import APDU_NAMES, APDU_TAGS, Apdu
 from ..schema.protection import (
     DEDICATED_TAGS,
@@ -51,7 +52,7 @@ def _cleartext(plaintext: bytes | Mapping[str, Any]) -> tuple[bytes, str]:
         data = _core.build(Apdu, plaintext, "apdu")
     else:
         data = bytes(plaintext)
-    return data, str(_core.parse(Apdu, data, "apdu")["tag"])
+    return data, str(fast_parse(Apdu, data, "apdu")["tag"])
 
 
 def _service_tag(plain_name: str, service: str) -> str:

@@ -21,6 +21,7 @@ import construct as c
 
 from ..errors import DecodeError
 from ..schema import _core
+from ..schema._compile import fast_parse
 from ..schema.acse import XdlmsApdu, component
 from ..schema.apdu import APDU_NAMES, APDU_TAGS, Apdu
 from ..schema.protection import (
@@ -147,7 +148,7 @@ def _plain_name(protected_name: str) -> str | None:
 
 def _parse_apdu(data: bytes | Any, base: int = 0) -> Any:
     if isinstance(data, (bytes, bytearray)):
-        return _core.parse(Apdu, bytes(data), "apdu", base)
+        return fast_parse(Apdu, bytes(data), "apdu", base)
     return data
 
 
@@ -232,7 +233,7 @@ def _decipher(apdu: Any, name: str, ring: Keyring, system_title: bytes | None,
 
 def _decode_plaintext(plaintext: bytes) -> tuple[Any, DecodeError | None]:
     try:
-        return _core.parse(Apdu, plaintext, "apdu"), None
+        return fast_parse(Apdu, plaintext, "apdu"), None
     except DecodeError as e:
         return None, e
 
@@ -327,7 +328,7 @@ def _unsign(apdu: Any, ring: Keyring, context: SecurityContext | None,
             raise SignatureError(f"general-signing signature does not verify for system title "
                                  f"{describe_title(originator)}")
     try:
-        inner_apdu = _core.parse(Apdu, content, "apdu")
+        inner_apdu = fast_parse(Apdu, content, "apdu")
     except DecodeError as e:
         return Unprotected("general-signing", "general_signing", content, None, e,
                            bool(signature_verified), False, None, originator,
@@ -391,7 +392,7 @@ def _user_information(apdu: Any, name: str, keys: Keyring | Keys | None,
     if not isinstance(xdlms, dict) or str(xdlms.get("tag")) not in PROTECTED_NAMES:
         return None
     span = xdlms.get("_span") or (0, 0)
-    inner = _core.parse(Apdu, _core.build(XdlmsApdu, xdlms, "acse"), "apdu", span[0])
+    inner = fast_parse(Apdu, _core.build(XdlmsApdu, xdlms, "acse"), "apdu", span[0])
     title = None
     if name in _OWN_TITLE:
         own = component(apdu, _OWN_TITLE[name])

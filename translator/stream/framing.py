@@ -29,7 +29,8 @@ from construct import Construct, Container
 
 from ..crc import check_sequence
 from ..errors import DecodeError
-from ..schema._core import build, parse
+from ..schema._compile import fast_parse as parse
+from ..schema._core import build
 from ..schema.hdlc import HdlcFrame, HdlcStuffedFrame
 from ..schema.mbus import (
     MBUS_ACK,
