@@ -275,3 +275,13 @@ def test_bare_apdu_with_llc_header():
     assert msg.llc is not None and msg.llc.direction == "response"
     assert msg.service == "data_notification"
     assert msg.apdu_offset == 3
+
+
+@pytest.mark.parametrize("vid", [v["id"] for v in VECTORS.values()
+                                 if (v.get("checks") or {}).get("hdlc_frames")])
+def test_hdlc_frame_count_and_crc_results_of_the_checks(vid):
+    checks = vector(vid)["checks"]
+    stream = b"".join(frames(vid)) if vid == "hdlc-session-clock-jdlms" else data(vid)
+    hdlc_frames = [f for m in decode_all(stream) for f in m.frames]
+    assert len(hdlc_frames) == checks["hdlc_frames"]
+    assert all(f.ok for f in hdlc_frames) is checks["hdlc_crc_ok"]
