@@ -116,3 +116,41 @@ def test_wrong_key_from_environment_is_one_line_and_never_printed():
     assert r.stderr.strip().splitlines()[-1].startswith("dlms: error: authentication tag mismatch")
     assert "Traceback" not in r.stderr
     assert wrong.lower() not in (r.stdout + r.stderr).lower()
+
+
+def test_decode_to_simple_xml_then_encode_is_byte_exact(tmp_path):
+    raw = data("hdlc-dlms-cosem-199")
+    r = run("decode", "--to", "simple", raw.hex())
+    assert r.returncode == 0, r.stderr
+    assert "<AssociationResponse>" in r.stdout
+    path = tmp_path / "m.xml"
+    path.write_text(r.stdout)
+    r2 = run("encode", str(path))
+    assert r2.returncode == 0, r2.stderr
+    assert bytes.fromhex(r2.stdout.strip()) == raw
+
+
+def test_comments_name_the_obis_code():
+    r = run("decode", "--to", "simple", "--comments", data("hdlc-gurux-readme-get-ldn").hex())
+    assert r.returncode == 0, r.stderr
+    assert "<!--" in r.stdout and "0.0.42.0.0.255" in r.stdout
+    r2 = run("encode", "-", stdin=r.stdout)  # comments do not disturb the way back
+    assert bytes.fromhex(r2.stdout.strip()) == data("hdlc-gurux-readme-get-ldn")
+
+
+def test_encode_gurux_reference_xml_from_stdin():
+    from tests._vectors import vector
+
+    v = vector("hdlc-gurux-readme-get-ldn")
+    r = run("encode", "-", stdin=v["reference_xml_gurux_simple"])
+    assert r.returncode == 0, r.stderr
+    assert bytes.fromhex(r.stdout.strip()) == data(v["id"])
+
+
+def test_encode_hostile_xml_is_one_line_exit_1():
+    laughs = ('<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
+              "<HDLC>&b;</HDLC>")
+    r = run("encode", "-", stdin=laughs)
+    assert r.returncode == 1
+    assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("dlms: error:")

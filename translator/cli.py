@@ -20,6 +20,15 @@ examples:
   echo c001c1000100002a0000ff0200 | dlms decode -
   dlms decode --keys keys.toml db08...      deciphers and verifies protected APDUs
   dlms decode --to json 0f40000000000101020309060100010700ff060000067d02020f00161b
+  dlms decode --to simple --comments 7EA0...7E   Gurux simple XML with OBIS names
+"""
+
+
+ENCODE_EPILOG = """\
+examples:
+  dlms encode message.xml                 XML from 'dlms decode --to simple' or Gurux's translator
+  dlms encode --hdlc --client 16 --server 1 script.xml   an XmlClient file, PDUs framed in HDLC
+  dlms decode --to simple 7EA0...7E | dlms encode        byte-exact round trip
 """
 
 
@@ -39,14 +48,53 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("hex", nargs="*", help="hex octets (spaces, 0x, commas allowed); '-' reads stdin")
     dec.add_argument("-f", "--file", help="read hex from FILE ('-' for stdin)")
     dec.add_argument("--layer", choices=LAYERS, help="skip auto-detection")
-    dec.add_argument("--to", choices=("text", "json"), default="text", help="output format")
+    dec.add_argument("--to", choices=("text", "json", "simple"), default="text",
+                     help="output: a readable tree, JSON lines, or Gurux simple XML")
+    dec.add_argument("--numbers", choices=("hex", "dec"), default="hex",
+                     help="XML numbers in hex (Gurux translator) or decimal (XmlClient files)")
+    dec.add_argument("--comments", action="store_true",
+                     help="XML comments: OBIS and class names, date-times, scaled values, deciphered APDUs")
     dec.add_argument("--pdu-only", action="store_true", help="show the APDU only, not the framing")
     dec.add_argument("--keys", metavar="FILE",
                      help="keys TOML file ([default] and [system_title.<hex>] tables); without it "
                           "DLMS_BLOCK_CIPHER_KEY / DLMS_AUTHENTICATION_KEY are used when set")
     dec.add_argument("--system-title", metavar="HEX",
                      help="the sender's system title, for glo-/ded- APDUs seen without their AARQ/AARE")
+    enc = sub.add_parser("encode", help="XML (Gurux simple dialect, XmlClient files) to hex",
+                         description="Turn Gurux simple XML, our own XML or a Gurux XmlClient "
+                                     "message file into hex, one message per line.",
+                         epilog=ENCODE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    enc.add_argument("file", nargs="?", default="-", help="XML file ('-' or nothing: stdin)")
+    enc.add_argument("--numbers", choices=("hex", "dec"),
+                     help="read numbers as hex or decimal (default: as the document says)")
+    framing = enc.add_mutually_exclusive_group()
+    framing.add_argument("--hdlc", action="store_true", help="wrap bare PDUs in HDLC I-frames")
+    framing.add_argument("--wrapper", action="store_true", help="wrap bare PDUs in the TCP wrapper")
+    enc.add_argument("--client", type=_int, default=0x10, help="client address / wPort (default 16)")
+    enc.add_argument("--server", type=_int, default=1, help="server address / wPort (default 1)")
+    enc.add_argument("--spaces", action="store_true", help="octets separated by spaces")
     return parser
+
+
+def _int(text: str) -> int:
+    return int(text, 0)
+
+
+def _cmd_encode(args) -> int:
+    from .xml import from_xml_messages
+
+    if args.file == "-":
+        if sys.stdin.isatty():
+            raise SystemExit("dlms: usage error: give an XML file or pipe XML to stdin")
+        text = sys.stdin.buffer.read()
+    else:
+        with open(args.file, "rb") as f:
+            text = f.read()
+    framing = "hdlc" if args.hdlc else "wrapper" if args.wrapper else None
+    for data in from_xml_messages(text, numbers=args.numbers, framing=framing,
+                                  client=args.client, server=args.server):
+        print(data.hex(" ").upper() if args.spaces else data.hex().upper())
+    return 0
 
 
 def _keys(args):
@@ -84,7 +132,12 @@ def _cmd_decode(args) -> int:
     if not data:
         raise SystemExit("dlms: usage error: no input octets")
     messages = decode_all(data, keys=_keys(args), layer=args.layer, system_title=args.system_title)
-    if args.to == "json":
+    if args.to == "simple":
+        from .xml import to_xml
+
+        print(to_xml(messages[0] if len(messages) == 1 else messages, numbers=args.numbers,
+                     comments=args.comments))
+    elif args.to == "json":
         for msg in messages:
             print(json.dumps(jsonview.message_to_json(msg, pdu_only=args.pdu_only)))
     else:
@@ -106,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "decode":
             return _cmd_decode(args)
+        if args.command == "encode":
+            return _cmd_encode(args)
     except TranslatorError as e:
         if args.debug:
             raise

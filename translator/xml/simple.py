@@ -1,0 +1,250 @@
+"""The Gurux simple XML dialect: decoded messages to XML, and XML back to bytes.
+
+``to_xml`` writes one document per frame as Gurux's translator prints frames (a message of several
+frames, or several messages, become one ``<Messages>`` document holding them); ``from_xml`` and
+``from_xml_messages`` accept that, Gurux's own output, and Gurux XmlClient message files.
+Everything between the envelope and the values is driven by ``specs/xml_simple.json``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import DecodeError, EncodeError, XmlError
+from ..message import Message
+from ..schema import _core
+from ..schema.apdu import Apdu
+from ..schema.axdr import Data
+from . import safe
+from .context import Cursor, InCtx, OutCtx, fail, ours, value_of
+from .data import DATA
+from .envelope import ENVELOPES, Body, frame_element, read_frame
+from .formats import hexstr, parse_hex
+from .nodes import TABLES
+from .spec import NS, NS_PREFIX, simple_spec
+from .writer import Comment, El, serialize
+
+__all__ = ["apdu_xml", "from_xml", "from_xml_messages", "message_elements", "to_xml"]
+
+_F = simple_spec()["framing"]
+MESSAGES, GARBAGE, RAW, PDU = _F["messages"], _F["garbage"], _F["raw"], _F["pdu"]
+_SKIP = frozenset(_F["messages_skip"])
+
+
+# --- output -------------------------------------------------------------------------------------
+
+def _is_segment(item: Any) -> bool:
+    f = item.frame
+    if item.layer == "hdlc":
+        return bool(f["format"]["segmentation"])
+    return item.layer == "mbus" and f.get("last_segment") is False
+
+
+def _body(msg: Message, item: Any) -> Body:
+    """What one frame of ``msg`` shows: its APDU, its GBT block, a segment, parameters or raw."""
+    if msg.blocks:  # the last block of a sequence: the frame holds that block, not the join
+        return Body("apdu", msg.blocks[-1])
+    if msg.parts or (msg.apdu is None and (msg.part_of is not None or _is_segment(item))):
+        return Body("next")
+    if msg.parameters is not None:
+        return Body("parameters", parameters=msg.parameters)
+    if msg.apdu is not None:
+        return Body("apdu", msg.apdu)
+    return Body("raw")
+
+
+def message_elements(msg: Message, ctx: OutCtx, whole: bool = True) -> list[El]:
+    """The XML elements of one message: one envelope per frame, or the bare APDU / data.
+
+    With ``whole`` the frames of the earlier segments or blocks it joined (``msg.parts``) come
+    first, so the elements cover every octet of the message.
+    """
+    if msg.framing == "garbage":
+        return [El(GARBAGE, {"Value": hexstr(msg.raw)})]
+    if msg.framing == "data":
+        if msg.apdu is None:
+            return [El(RAW, {"Value": hexstr(msg.raw)})]
+        return [DATA.typed(str(msg.apdu["tag"]), msg.apdu["value"], ctx, fast=False)]
+    if msg.framing == "apdu":
+        holder = El("_")
+        if msg.apdu is None:
+            el = holder.add(El(RAW, {"Value": hexstr(msg.apdu_bytes or msg.raw[3 if msg.llc else 0:])}))
+        else:
+            el = TABLES.apdu_write(msg.apdu, holder, ctx, need_el=msg.llc is not None)
+        if msg.llc is not None:
+            ctx.mark(el, "llc", hexstr(msg.raw[:3]))
+        return holder.children + _deciphered(msg, ctx)
+    parts = msg.parts if whole else []
+    pairs = [(f, _body(p, f)) for p in parts for f in p.frames]
+    pairs += [(f, _body(msg, f)) for f in msg.frames]
+    out: list = [frame_element(item, body, ctx) for item, body in pairs]
+    if ctx.comments and msg.apdu is not None and (msg.parts or msg.blocks):
+        out.append(Comment(f"joined from {len(msg.parts) + 1} frames: {msg.service}, "
+                           f"{len(msg.apdu_bytes or b'')} octets"))
+    return out + _deciphered(msg, ctx)
+
+
+def _deciphered(msg: Message, ctx: OutCtx) -> list:
+    """With comments: the deciphered APDU, as one comment (Gurux nests comments here)."""
+    sec = getattr(msg, "security", None)
+    if not ctx.comments or sec is None or getattr(sec, "apdu", None) is None:
+        return []
+    state = "tag verified" if sec.verified else "tag not verified"
+    text = apdu_xml(sec.apdu, "hex" if ctx.hex else "dec")
+    return [Comment(f"deciphered ({state}): " + " ".join(text.split()))]
+
+
+def apdu_xml(apdu: Any, numbers: str = "hex", comments: bool = False) -> str:
+    """Simple XML of one decoded APDU container alone (e.g. a deciphered one, as Gurux prints
+    decrypted APDUs)."""
+    ctx = OutCtx(TABLES, numbers, comments)
+    root = TABLES.apdu_write(apdu, El("_"), ctx, need_el=True)
+    if ctx.ns_used:
+        root.attrs = {f"xmlns:{NS_PREFIX}": NS, **(root.attrs or {})}
+    return serialize(root)
+
+
+def to_xml(message: Message | Iterable[Message], dialect: str = "simple", numbers: str = "hex",
+           comments: bool = False) -> str:
+    """Gurux simple XML of a decoded message (or of several: a ``<Messages>`` document).
+
+    ``numbers``: "hex" as Gurux's translator writes them (``Value="C1"``) or "dec" as Gurux
+    XmlClient files do (``Value="193"``). ``comments`` adds OBIS and class names, invoke-id bits,
+    date-times and scaled values as XML comments. ``from_xml`` of the result gives back the bytes.
+    """
+    if dialect != "simple":
+        if dialect == "standard":
+            raise NotImplementedError("the standard (DLMS UA) XML dialect is not built yet")
+        raise ValueError(f"unknown XML dialect {dialect!r}; 'simple' or 'standard'")
+    ctx = OutCtx(TABLES, numbers, comments)
+    if isinstance(message, Message):
+        elements = message_elements(message, ctx)
+        several = sum(isinstance(e, El) for e in elements) != 1
+    else:
+        elements = [e for m in message for e in message_elements(m, ctx, whole=False)]
+        several = True
+    if several:
+        root = El(MESSAGES, container=True)
+        root.children = elements
+        ctx.mark(root, "numbers", "hex" if ctx.hex else "dec")
+    else:
+        root = next(e for e in elements if isinstance(e, El))
+        root.children.extend(e for e in elements if isinstance(e, Comment))
+        if not ctx.hex:
+            ctx.mark(root, "numbers", "dec")
+    if ctx.ns_used:
+        root.attrs = {f"xmlns:{NS_PREFIX}": NS, **(root.attrs or {})}
+    return serialize(root, root_flat=root.tag in ENVELOPES or root.tag == MESSAGES)
+
+
+# --- input --------------------------------------------------------------------------------------
+
+def _read_numbers(root: Any, numbers: str | None) -> list[bytes]:
+    """Every document's octets, its numbers read in the right mode.
+
+    The caller's choice or our root marker decide; without them a ``<Messages>`` file is read
+    as decimal first (as the XmlClient does), anything else as Gurux translator hex with fixed
+    widths first, then the other way, then hex of any width; an error is reported as read in
+    the document's usual mode (decimal for ``<Messages>``, hex otherwise).
+    """
+    forced = numbers or ours(root, "numbers")
+    if forced is not None:
+        if forced not in ("hex", "dec"):
+            raise XmlError(f"numbers must be 'hex' or 'dec', not {forced!r}")
+        return _messages(root, forced == "hex", False)
+    if root.tag == MESSAGES:
+        attempts, natural = [(False, False), (True, True), (True, False)], (False, False)
+    else:
+        attempts, natural = [(True, True), (False, False), (True, False)], (True, False)
+    errors = {}
+    for hexmode, strict in attempts:
+        try:
+            return _messages(root, hexmode, strict)
+        except XmlError as e:
+            errors[(hexmode, strict)] = e
+    raise errors[natural]
+
+
+def _document_bytes(el: Any, ctx: InCtx) -> bytes:
+    tag = el.tag
+    try:
+        if tag in ENVELOPES:
+            return read_frame(el, ctx)
+        if tag == GARBAGE:
+            return parse_hex(el, value_of(el))
+        if tag == PDU:
+            cur = Cursor(el)
+            data = _document_bytes(cur.take(), ctx)
+            cur.done()
+            return data
+        if TABLES.is_apdu(tag):
+            apdu = TABLES.apdu_read(_Single(el), el, ctx)
+            return _llc(el) + _core.build(Apdu, apdu, "apdu")
+        if tag == RAW:
+            return _llc(el) + parse_hex(el, value_of(el))
+        if tag in DATA.by_element:
+            return _core.build(Data, DATA.read(el, _Single(el), ctx), "axdr")
+    except EncodeError as e:
+        raise fail(el, f"cannot encode: {e}") from None
+    except DecodeError as e:
+        raise fail(el, str(e)) from None
+    raise fail(el, "not a DLMS message element (an APDU, <HDLC>, <WRAPPER>, <WiredMBus>, "
+                   "<Messages> or A-XDR data)")
+
+
+def _llc(el: Any) -> bytes:
+    """The LLC header in front of a bare APDU (``dt:llc``; none by default)."""
+    text = ours(el, "llc")
+    if text is None or text.strip().lower() == "none":
+        return b""
+    return parse_hex(el, text)
+
+
+class _Single(Cursor):
+    """A cursor over one element (a document's root)."""
+
+    def __init__(self, el: Any) -> None:
+        self.parent = el.getparent() if el.getparent() is not None else el
+        self.items = [el]
+        self.i = 0
+
+
+def from_xml_messages(text: str | bytes, numbers: str | None = None, framing: str | None = None,
+                      client: int = 0x10, server: int = 1) -> list[bytes]:
+    """The octets of every message in ``text``: each child of a ``<Messages>`` document (as in a
+    Gurux XmlClient file; ``Description``, ``Sleep`` and the like skipped), or the one message.
+
+    Numbers are read as the document says (our ``dt:numbers``), else decimal in ``<Messages>``
+    files (as the XmlClient reads them) and hex elsewhere (as Gurux's translator writes them); a
+    document that does not read that way is tried the other way before failing. ``numbers``
+    ("hex" or "dec") forces one. With ``framing`` ("hdlc" or "wrapper") bare APDUs are framed
+    as the XmlClient sends them (``wrap.Framer``: ``client``/``server`` addresses or wPorts).
+    """
+    root = safe.parse(text)
+    out = _read_numbers(root, numbers)
+    if framing is None:
+        return out
+    from .wrap import Framer
+    framer = Framer(framing, client, server)
+    docs = _documents(root)
+    return [data if doc.tag in ENVELOPES else framer.frame(data) for doc, data in zip(docs, out)]
+
+
+def _documents(root: Any) -> list:
+    if root.tag != MESSAGES:
+        return [root]
+    return [el for el in root if isinstance(el.tag, str) and el.tag not in _SKIP]
+
+
+def _messages(root: Any, hexmode: bool, strict: bool) -> list[bytes]:
+    ctx = InCtx(TABLES, hexmode, strict)
+    return [_document_bytes(el, ctx) for el in _documents(root)]
+
+
+def from_xml(text: str | bytes, numbers: str | None = None, framing: str | None = None,
+             client: int = 0x10, server: int = 1) -> bytes:
+    """The octets of the message in ``text`` (all its frames, in order); byte-exact with what
+    ``to_xml`` was given. A ``<Messages>`` document gives its messages' octets back to back.
+    Options as ``from_xml_messages``."""
+    return b"".join(from_xml_messages(text, numbers, framing, client, server))
