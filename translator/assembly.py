@@ -24,7 +24,8 @@ from .stream.framing import Frame, Garbage
 __all__ = ["Assembler", "bare_data", "decode_payload", "payload_bytes", "joined_payload",
            "rebuild_single_frame"]
 
-_LLC_STARTS = (b"\xe6\xe6\x00", b"\xe6\xe7\x00")
+_LLC_STARTS = (b"\xe6\xe6\x00", b"\xe6\xe7\x00")    # IEC 62056-46 command / response
+_LLC_432 = b"\x90"                                    # IEC 61334-4-32 (no APDU starts so)
 _GBT = "general_block_transfer"
 _PAYLOAD_FIELD = {"hdlc": "information", "wrapper": "apdu", "mbus": "data"}
 
@@ -52,7 +53,8 @@ class Assembler:
             part = _new(item, buf, base)
             self._segments.setdefault(key, []).append(part)
             return [part]
-        segments = self._segments.pop(key, [])
+        # a frame without payload (RR, RNR...) never closes the other side's open segments
+        segments = self._segments.pop(key, []) if _frame_payload(item) else []
         msg = _joined(segments, item, buf, base) if segments else _single(item, buf, base)
         self._feed_block(msg, key)
         if self._security is not None and msg.apdu is not None:
@@ -73,19 +75,20 @@ class Assembler:
 
     def _feed_block(self, msg: Message, key: tuple) -> None:
         """A general-block-transfer block goes to its direction's reassembler."""
-        if msg.apdu is None or str(msg.apdu.tag) != _GBT or msg.fatal:
+        apdu = msg.apdu
+        if apdu is None or str(apdu["tag"]) != _GBT or msg.fatal:
             return
         reassembler, group = self._blocks.setdefault(key, (GbtReassembler(), []))
         group.append(msg)
-        _close_blocks(reassembler.feed(msg.apdu.body), group)
+        _close_blocks(reassembler.feed(apdu["body"]), group)
 
 
 def _direction(item: Frame) -> tuple:
     f = item.frame
     if item.layer == "hdlc":
-        return ("hdlc", f.destination_address.get("address"), f.source_address.get("address"))
+        return ("hdlc", f["destination_address"].get("address"), f["source_address"].get("address"))
     if item.layer == "wrapper":
-        return ("wrapper", f.source_wport, f.destination_wport)
+        return ("wrapper", f["source_wport"], f["destination_wport"])
     return (item.layer, f.get("address"))
 
 
@@ -93,7 +96,7 @@ def _is_segment(item: Frame) -> bool:
     """True for a segment that more segments of the same APDU follow."""
     f = item.frame
     if item.layer == "hdlc":
-        return bool(f.format.segmentation)
+        return bool(f["format"]["segmentation"])
     if item.layer == "mbus":
         return f.get("last_segment") is False
     return False
@@ -155,7 +158,7 @@ def decode_payload(msg: Message, payload: bytes, base: int | None) -> None:
     """
     offset = 0 if base is None else base
     body = payload
-    if payload[:3] in _LLC_STARTS:
+    if payload[:3] in _LLC_STARTS or (payload[:1] == _LLC_432 and len(payload) > 3):
         msg.llc = fast_parse(LlcHeader, payload[:3], "llc", offset)
         body = payload[3:]
         offset += 3
@@ -230,7 +233,7 @@ def _single(item: Frame, buf: bytes, base: int) -> Message:
     payload = _frame_payload(item)
     if not payload:
         return msg
-    kind = str(item.frame.control.kind) if item.layer == "hdlc" else None
+    kind = str(item.frame["control"]["kind"]) if item.layer == "hdlc" else None
     if kind in ("snrm", "ua"):
         try:
             msg.parameters = fast_parse(HdlcParameters, payload, "hdlc", _payload_offset(item) or 0)

@@ -73,6 +73,15 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("--client", type=_int, default=0x10, help="client address / wPort (default 16)")
     enc.add_argument("--server", type=_int, default=1, help="server address / wPort (default 1)")
     enc.add_argument("--spaces", action="store_true", help="octets separated by spaces")
+
+    from .capture.cli import EPILOG as CAPTURE_EPILOG
+    from .capture.cli import add_arguments as add_capture_arguments
+
+    cap = sub.add_parser("capture", help="decode a pcap/pcapng capture or a serial hex trace",
+                         description="Decode the DLMS messages of a capture (found by content on "
+                                     "any port) or of a serial hex trace.",
+                         epilog=CAPTURE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_capture_arguments(cap)
     return parser
 
 
@@ -161,6 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_decode(args)
         if args.command == "encode":
             return _cmd_encode(args)
+        if args.command == "capture":
+            from .capture.cli import run_capture
+
+            return run_capture(args)
     except TranslatorError as e:
         if args.debug:
             raise

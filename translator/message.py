@@ -67,10 +67,8 @@ class Message:
 
     @property
     def invoke_id(self) -> int | None:
-        for node in self.tree.iter():
-            if node.name in ("invoke_id_and_priority", "long_invoke_id_and_priority"):
-                return node.value
-        return None
+        """The (long-)invoke-id-and-priority field of the APDU in clear, if it has one."""
+        return _find(self.cleartext, ("invoke_id_and_priority", "long_invoke_id_and_priority"))
 
     @property
     def layers(self) -> list[tuple[str, Any]]:
@@ -115,6 +113,24 @@ class Message:
         what = self.service or self.framing
         err = f", {len(self.errors)} error(s)" if self.errors else ""
         return f"<Message {self.framing} {what} at {self.offset}+{len(self.raw)}{err}>"
+
+
+def _find(value: Any, names: tuple[str, ...]) -> Any:
+    """The first field named one of ``names``, depth first through containers and lists."""
+    if isinstance(value, dict):
+        for key, sub in value.items():
+            if key in names:
+                return sub
+            if isinstance(sub, (dict, list)) and not key.startswith("_"):
+                found = _find(sub, names)
+                if found is not None:
+                    return found
+    elif isinstance(value, list):
+        for sub in value:
+            found = _find(sub, names)
+            if found is not None:
+                return found
+    return None
 
 
 _SERVICE_CHOICES = {

@@ -1,0 +1,195 @@
+"""``dlms capture``: a capture file or trace to records (JSONL, XML, text) or ``--stats``.
+
+``add_arguments`` declares the subcommand's options on the parser ``translator/cli.py`` creates;
+``run_capture(args)`` does the work and returns the exit status (0 fine, 1 when a message
+had an error or the file could not be read). Progress goes to stderr, only when it is a TTY.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, TextIO
+
+from ..errors import TranslatorError
+from .reader import read_capture
+from .records import Record, Stats
+from .tshark import CaptureError
+
+__all__ = ["EPILOG", "add_arguments", "run_capture"]
+
+EPILOG = """\
+examples:
+  dlms capture session.pcapng                     one line per DLMS message
+  dlms capture session.pcapng --to jsonl          one JSON object per message (DESIGN section 3)
+  dlms capture protected.pcapng --keys keys.toml  deciphered and verified
+  dlms capture mixed.pcap --stats                 per association: services, errors, latency,
+                                                  security findings; non-DLMS traffic counted
+  dlms capture meter.pcap --port 5025 --filter "ip.addr==10.0.0.7"
+  dlms capture director-trace.txt                 Gurux/jDLMS/plain hex traces too
+
+DLMS streams are found by content on any port; --port forces a port's traffic to be decoded.
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``dlms capture`` (for ``translator/cli.py``)."""
+    parser.add_argument("file", help="pcap/pcapng capture, or a hex trace (text)")
+    parser.add_argument("--filter", metavar="DISPLAY_FILTER",
+                        help="tshark display filter applied first (pcap only)")
+    parser.add_argument("--keys", metavar="FILE",
+                        help="keys TOML file; without it DLMS_BLOCK_CIPHER_KEY / "
+                             "DLMS_AUTHENTICATION_KEY are used when set")
+    parser.add_argument("--to", choices=("text", "jsonl", "xml"), default="text",
+                        help="output format (default: text, one line per message)")
+    parser.add_argument("--stats", action="store_true",
+                        help="print statistics per association instead of the messages "
+                             "(as one JSON object with --to jsonl)")
+    parser.add_argument("--port", type=int, metavar="N",
+                        help="decode this TCP/UDP port's traffic even if not recognised")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="text output: the decoded tree under each message")
+
+
+def _keys(path: str | None) -> Any:
+    from ..security import Keyring
+    from ..security.keyring import ENV_VARIABLES
+
+    if path:
+        return Keyring.load(path)
+    if any(os.environ.get(var) for var in ENV_VARIABLES):
+        return Keyring.from_env()
+    return None
+
+
+def _text_line(record: Record) -> str:
+    when = "" if record.time is None else f"{record.time:.6f} "
+    arrow = {"client_to_server": "C->S", "server_to_client": "S->C"}.get(record.direction or "",
+                                                                        "    ")
+    assoc = "" if record.association is None else f"#{record.association}"
+    line = f"{record.number or '-':>6} {when}{record.stream}{assoc} {arrow} {record.summary()}"
+    if record.latency is not None:
+        line += f"  [{record.latency * 1000:.1f} ms after #{record.reply_to}]"
+    if record.security and record.security.get("note"):
+        line += f"  (note: {record.security['note']})"
+    if record.error:
+        line += f"  ERROR: {record.error}"
+    for finding in record.findings:
+        line += f"  FINDING: {finding}"
+    return line
+
+
+class _Progress:
+    """A rich progress bar on stderr (only when it is a terminal)."""
+
+    def __init__(self, path: str) -> None:
+        self.bar = None
+        if not sys.stderr.isatty():
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                            TextColumn("{task.fields[packets]} packets"), TimeElapsedColumn(),
+                            console=Console(file=sys.stderr), transient=True)
+        size = os.path.getsize(path) if os.path.exists(path) else 1
+        self.task = self.bar.add_task(os.path.basename(path), total=max(1, size), packets=0)
+        self.bar.start()
+
+    def update(self, packets: int, octets: int) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=octets, packets=packets)
+
+    def stop(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    """``dlms capture``: exit 0, or 1 when the file cannot be read or a message had an error."""
+    out = out or sys.stdout
+    try:
+        keys = _keys(args.keys)
+    except (TranslatorError, ValueError, OSError) as e:  # one line, never the key material
+        print(f"dlms: error: {e}", file=sys.stderr)
+        return 1
+    stats = Stats()
+    progress = _Progress(args.file)
+    xml = None
+    if args.to == "xml" and not args.stats:
+        try:
+            from ..xml import to_xml as xml
+        except ImportError:
+            progress.stop()
+            print("dlms: usage error: XML output needs translator.xml", file=sys.stderr)
+            return 2
+    first_error: Record | None = None
+    try:
+        if xml is not None:
+            print("<Capture>", file=out)
+        for record in read_capture(args.file, keys=keys, port=args.port,
+                                   display_filter=args.filter, stats=stats,
+                                   progress=progress.update):
+            if record.error and first_error is None:
+                first_error = record
+            if args.stats:
+                continue
+            if args.to == "jsonl":
+                print(json.dumps(record.to_json(), default=str), file=out)
+            elif xml is not None:
+                _print_xml(record, xml, out)
+            else:
+                print(_text_line(record), file=out)
+                if args.verbose and record.message is not None:
+                    _print_tree(record, out)
+        if xml is not None:
+            print("</Capture>", file=out)
+    except CaptureError as e:
+        progress.stop()
+        print(f"dlms: error: {e}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the reader went away (| head): stop quietly
+        progress.stop()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, out.fileno())
+        return 0
+    except OSError as e:
+        progress.stop()
+        print(f"dlms: error: {e.strerror or e}: {e.filename or args.file}", file=sys.stderr)
+        return 1
+    finally:
+        progress.stop()
+    if args.stats:
+        if args.to == "jsonl":
+            print(json.dumps(stats.to_dict(), default=str), file=out)
+        else:
+            print(stats.to_text(), file=out)
+    if first_error is not None:
+        print(f"dlms: error: {stats.errors} of {stats.messages} message(s) with errors; first "
+              f"in packet {first_error.number}: {first_error.error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _print_xml(record: Record, to_xml: Any, out: TextIO) -> None:
+    head = (f"#{record.number} {record.stream} {record.direction or ''} "
+            f"{record.service or record.layer or ''}").replace("--", "- -")
+    print(f"<!-- {head.strip()} -->", file=out)
+    if record.message is None or record.message.framing == "garbage":
+        print(f"<!-- error: {(record.error or '').replace('--', '- -')} -->", file=out)
+        return
+    try:
+        print(to_xml(record.message), file=out)
+    except Exception as e:  # noqa: BLE001 - one message a view cannot render must not stop it
+        print(f"<!-- no XML: {str(e).replace('--', '- -')} -->", file=out)
+
+
+def _print_tree(record: Record, out: TextIO) -> None:
+    from rich.console import Console
+
+    from ..views.text import message_tree
+
+    Console(file=out, highlight=False, soft_wrap=True, width=4096).print(
+        message_tree(record.message))
