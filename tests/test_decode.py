@@ -285,3 +285,15 @@ def test_hdlc_frame_count_and_crc_results_of_the_checks(vid):
     hdlc_frames = [f for m in decode_all(stream) for f in m.frames]
     assert len(hdlc_frames) == checks["hdlc_frames"]
     assert all(f.ok for f in hdlc_frames) is checks["hdlc_crc_ok"]
+
+
+def test_ua_whose_group_length_leaves_parameters_outside_is_read_and_noted():
+    # The UA of the bundled Gurux HDLC session: group length 0x00, then all four parameters
+    # (81 80 00 05 01 80 06 01 80 07 04 00000001 08 04 00020001).
+    raw = bytes.fromhex("7ea01f03022373c37181800005018006018007040000000108040002000161dc7e")
+    msg = decode(raw)
+    assert not msg.errors and msg.notes
+    values = parameters_dict(msg.parameters)
+    assert values["max_info_field_length_transmit"] == 0x80
+    assert values["window_size_transmit"] == 1
+    assert encode(msg) == raw

@@ -237,6 +237,10 @@ def _single(item: Frame, buf: bytes, base: int) -> Message:
     if kind in ("snrm", "ua"):
         try:
             msg.parameters = fast_parse(HdlcParameters, payload, "hdlc", _payload_offset(item) or 0)
+            if msg.parameters.outside_group:
+                msg.notes.append(f"HDLC parameters: group length {msg.parameters.group_length} "
+                                 f"leaves {len(msg.parameters.outside_group)} parameter(s) outside "
+                                 "the group (read anyway)")
         except DecodeError as e:
             msg.errors.append(e)
     elif kind is None or kind in ("i", "ui"):

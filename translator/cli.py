@@ -53,17 +53,22 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("--numbers", choices=("hex", "dec"), default="hex",
                      help="XML numbers in hex (Gurux translator) or decimal (XmlClient files)")
     dec.add_argument("--comments", action="store_true",
-                     help="XML comments: OBIS and class names, date-times, scaled values, deciphered APDUs")
+                     help="XML comments: OBIS and class names, date-times, scaled values")
     dec.add_argument("--pdu-only", action="store_true", help="show the APDU only, not the framing")
     dec.add_argument("--keys", metavar="FILE",
                      help="keys TOML file ([default] and [system_title.<hex>] tables); without it "
                           "DLMS_BLOCK_CIPHER_KEY / DLMS_AUTHENTICATION_KEY are used when set")
     dec.add_argument("--system-title", metavar="HEX",
                      help="the sender's system title, for glo-/ded- APDUs seen without their AARQ/AARE")
+    from .security.cli import EPILOG as PROTECT_EPILOG
+    from .security.cli import add_protect_arguments
+
     enc = sub.add_parser("encode", help="XML (Gurux simple dialect, XmlClient files) to hex",
                          description="Turn Gurux simple XML, our own XML or a Gurux XmlClient "
-                                     "message file into hex, one message per line.",
-                         epilog=ENCODE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+                                     "message file into hex, one message per line; with "
+                                     "--protect, cleartext APDUs into protected ones.",
+                         epilog=ENCODE_EPILOG + "\n" + PROTECT_EPILOG,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
     enc.add_argument("file", nargs="?", default="-", help="XML file ('-' or nothing: stdin)")
     enc.add_argument("--numbers", choices=("hex", "dec"),
                      help="read numbers as hex or decimal (default: as the document says)")
@@ -73,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("--client", type=_int, default=0x10, help="client address / wPort (default 16)")
     enc.add_argument("--server", type=_int, default=1, help="server address / wPort (default 1)")
     enc.add_argument("--spaces", action="store_true", help="octets separated by spaces")
+    add_protect_arguments(enc)
 
     from .capture.cli import EPILOG as CAPTURE_EPILOG
     from .capture.cli import add_arguments as add_capture_arguments
@@ -90,7 +96,11 @@ def _int(text: str) -> int:
 
 
 def _cmd_encode(args) -> int:
+    from .security.cli import encode_protected, wants_protect
     from .xml import from_xml_messages
+
+    if wants_protect(args):
+        return encode_protected(args)
 
     if args.file == "-":
         if sys.stdin.isatty():

@@ -448,13 +448,16 @@ HdlcParameters = Struct(
     "group_identifier" / c.Const(0x80, c.Int8ub),
     "group_length" / c.Rebuild(c.Int8ub, lambda ctx: len(_ParameterList.build(ctx.parameters))),
     "parameters" / c.FixedSized(c.this.group_length, _ParameterList),
+    # parameters after the group its length declares: Gurux's server writes group length 0
+    # before all four; kept (and reported by the pipeline) so such a UA still shows its values
+    "outside_group" / _ParameterList,
 )
 
 
 def parameters_dict(parameters) -> dict:
     """The parameters of a parsed ``HdlcParameters`` by name (unknown ids as ``"0xNN"``)."""
     out = {}
-    for p in parameters.parameters:
+    for p in [*parameters.parameters, *(parameters.get("outside_group") or ())]:
         pid = p.parameter_id
         name = str(pid) if isinstance(pid, c.EnumIntegerString) else f"0x{int(pid):02X}"
         out[name] = p.value

@@ -5,6 +5,6 @@ such XML, Gurux's own output or a Gurux XmlClient message file back into bytes, 
 """
 
 from ..errors import XmlError
-from .simple import apdu_xml, from_xml, from_xml_messages, to_xml
+from .simple import apdu_xml, from_xml, from_xml_apdus, from_xml_messages, to_xml
 
-__all__ = ["XmlError", "apdu_xml", "from_xml", "from_xml_messages", "to_xml"]
+__all__ = ["XmlError", "apdu_xml", "from_xml", "from_xml_apdus", "from_xml_messages", "to_xml"]

@@ -19,7 +19,7 @@ OUR = "{" + NS + "}"
 class OutCtx:
     """Options of one ``to_xml`` call, and whether any of our attributes was written."""
 
-    __slots__ = ("comments", "hex", "ns_used", "tables")
+    __slots__ = ("comments", "deciphered", "hex", "ns_used", "tables")
 
     def __init__(self, tables: Any, numbers: str = "hex", comments: bool = False) -> None:
         if numbers not in ("hex", "dec"):
@@ -28,6 +28,9 @@ class OutCtx:
         self.comments = comments
         self.ns_used = False
         self.tables = tables
+        # The message's security.Unprotected until its protected APDU's element is written,
+        # which then gets the <dt:Deciphered> view (see deciphered.py).
+        self.deciphered: Any = None
 
     def mark(self, el, name: str, value: str) -> None:
         """Put one of our (namespaced) attributes on ``el``."""

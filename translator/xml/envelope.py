@@ -210,7 +210,8 @@ def _hdlc(item: Any, body: Body, ctx: OutCtx) -> El:
 
 def _parameters(kind: str, parameters: Any, ctx: OutCtx) -> El:
     el = El(_H["parameters"].get(kind, _H["parameters"]["ua"]), container=True)
-    for p in parameters["parameters"]:
+    outside = list(parameters.get("outside_group") or ())
+    for p in [*parameters["parameters"], *outside]:
         pid = p["parameter_id"]
         value = p["value"]
         name = _PARAM_NAMES.get(str(pid))
@@ -224,6 +225,8 @@ def _parameters(kind: str, parameters: Any, ctx: OutCtx) -> El:
         if width and width != _param_width(str(pid), int(value)):
             ctx.mark(child, "size", str(width))
         el.add(child)
+    for child in el.children[len(el.children) - len(outside):]:
+        ctx.mark(child, "outside", "1")  # after the group its length declares (Gurux servers)
     return el
 
 
@@ -236,8 +239,10 @@ def _param_width(pid: str, value: int) -> int:
 
 def _read_parameters(el: Any) -> bytes:
     from ..schema.hdlc import HdlcParameterValue
-    params = []
+    inside: list = []
+    outside: list = []
     for child in Cursor(el).items:
+        params = outside if ours(child, "outside") else inside
         if child.tag == "Parameter":
             pid = num_parse(child, child.get("Id") or "", 8, False, True)
             params.append({"parameter_id": pid, "value": parse_hex(child, value_of(child))})
@@ -250,7 +255,7 @@ def _read_parameters(el: Any) -> bytes:
         if width not in (1, 2, 4) or value >= 1 << (8 * width):
             raise fail(child, f"{value} does not fit {width} octet(s)")
         params.append({"parameter_id": name, "value": HdlcParameterValue(value, width)})
-    return _core.build(HdlcParameters, {"parameters": params}, "hdlc")
+    return _core.build(HdlcParameters, {"parameters": inside, "outside_group": outside}, "hdlc")
 
 
 def _read_hdlc(el: Any, ctx: InCtx) -> bytes:

@@ -339,6 +339,11 @@ class Tables:
         node = self.apdus.get(name)
         if node is None:
             raise EncodeError(f"no simple-XML element for APDU {name!r}")
+        sec = ctx.deciphered
+        if sec is not None and name == sec.protected_name:
+            need_el = True
+        else:
+            sec = None
         before = len(parent.children)
         node.write(apdu["body"], parent, ctx)
         el = parent.children[before] if len(parent.children) > before else parent
@@ -346,6 +351,11 @@ class Tables:
             el = El(node.element)
             node.fmt.write(apdu["body"], el, ctx)
             parent.children[before] = el
+        if sec is not None:  # the message's protected APDU: its cleartext goes inside
+            from .deciphered import element
+            ctx.deciphered = None
+            el.add(element(sec, ctx))
+            el.container = True
         return el
 
     def apdu_read(self, cur: Cursor, parent: Any, ctx: InCtx) -> dict:

@@ -16,7 +16,7 @@ from ..message import Message
 from ..schema import _core
 from ..schema.apdu import Apdu
 from ..schema.axdr import Data
-from . import safe
+from . import deciphered, safe
 from .context import Cursor, InCtx, OutCtx, fail, ours, value_of
 from .data import DATA
 from .envelope import ENVELOPES, Body, frame_element, read_frame
@@ -25,7 +25,8 @@ from .nodes import TABLES
 from .spec import NS, NS_PREFIX, simple_spec
 from .writer import Comment, El, serialize
 
-__all__ = ["apdu_xml", "from_xml", "from_xml_messages", "message_elements", "to_xml"]
+__all__ = ["apdu_xml", "from_xml", "from_xml_apdus", "from_xml_messages", "message_elements",
+           "to_xml"]
 
 _F = simple_spec()["framing"]
 MESSAGES, GARBAGE, RAW, PDU = _F["messages"], _F["garbage"], _F["raw"], _F["pdu"]
@@ -58,7 +59,9 @@ def message_elements(msg: Message, ctx: OutCtx, whole: bool = True) -> list[El]:
     """The XML elements of one message: one envelope per frame, or the bare APDU / data.
 
     With ``whole`` the frames of the earlier segments or blocks it joined (``msg.parts``) come
-    first, so the elements cover every octet of the message.
+    first, so the elements cover every octet of the message. A message deciphered with keys
+    shows its cleartext in ``<dt:Deciphered>`` inside the protected APDU's element (after the
+    frames, in ``<dt:Reassembled>``, when no frame shows that APDU whole).
     """
     if msg.framing == "garbage":
         return [El(GARBAGE, {"Value": hexstr(msg.raw)})]
@@ -66,6 +69,14 @@ def message_elements(msg: Message, ctx: OutCtx, whole: bool = True) -> list[El]:
         if msg.apdu is None:
             return [El(RAW, {"Value": hexstr(msg.raw)})]
         return [DATA.typed(str(msg.apdu["tag"]), msg.apdu["value"], ctx, fast=False)]
+    ctx.deciphered = deciphered.pending(msg)
+    try:
+        return _message_elements(msg, ctx, whole)
+    finally:
+        ctx.deciphered = None
+
+
+def _message_elements(msg: Message, ctx: OutCtx, whole: bool) -> list:
     if msg.framing == "apdu":
         holder = El("_")
         if msg.apdu is None:
@@ -74,7 +85,7 @@ def message_elements(msg: Message, ctx: OutCtx, whole: bool = True) -> list[El]:
             el = TABLES.apdu_write(msg.apdu, holder, ctx, need_el=msg.llc is not None)
         if msg.llc is not None:
             ctx.mark(el, "llc", hexstr(msg.raw[:3]))
-        return holder.children + _deciphered(msg, ctx)
+        return holder.children + _unshown(msg, ctx)
     parts = msg.parts if whole else []
     pairs = [(f, _body(p, f)) for p in parts for f in p.frames]
     pairs += [(f, _body(msg, f)) for f in msg.frames]
@@ -82,17 +93,14 @@ def message_elements(msg: Message, ctx: OutCtx, whole: bool = True) -> list[El]:
     if ctx.comments and msg.apdu is not None and (msg.parts or msg.blocks):
         out.append(Comment(f"joined from {len(msg.parts) + 1} frames: {msg.service}, "
                            f"{len(msg.apdu_bytes or b'')} octets"))
-    return out + _deciphered(msg, ctx)
+    return out + _unshown(msg, ctx)
 
 
-def _deciphered(msg: Message, ctx: OutCtx) -> list:
-    """With comments: the deciphered APDU, as one comment (Gurux nests comments here)."""
-    sec = getattr(msg, "security", None)
-    if not ctx.comments or sec is None or getattr(sec, "apdu", None) is None:
+def _unshown(msg: Message, ctx: OutCtx) -> list:
+    """``<dt:Reassembled>`` when the deciphered APDU found no element of its own above."""
+    if ctx.deciphered is None or msg.apdu is None:
         return []
-    state = "tag verified" if sec.verified else "tag not verified"
-    text = apdu_xml(sec.apdu, "hex" if ctx.hex else "dec")
-    return [Comment(f"deciphered ({state}): " + " ".join(text.split()))]
+    return [deciphered.reassembled(msg, ctx)]
 
 
 def apdu_xml(apdu: Any, numbers: str = "hex", comments: bool = False) -> str:
@@ -140,7 +148,7 @@ def to_xml(message: Message | Iterable[Message], dialect: str = "simple", number
 
 # --- input --------------------------------------------------------------------------------------
 
-def _read_numbers(root: Any, numbers: str | None) -> list[bytes]:
+def _read_numbers(root: Any, numbers: str | None, views: deciphered.Views = ()) -> list[bytes]:
     """Every document's octets, its numbers read in the right mode.
 
     The caller's choice or our root marker decide; without them a ``<Messages>`` file is read
@@ -152,7 +160,7 @@ def _read_numbers(root: Any, numbers: str | None) -> list[bytes]:
     if forced is not None:
         if forced not in ("hex", "dec"):
             raise XmlError(f"numbers must be 'hex' or 'dec', not {forced!r}")
-        return _messages(root, forced == "hex", False)
+        return _messages(root, forced == "hex", False, views)
     if root.tag == MESSAGES:
         attempts, natural = [(False, False), (True, True), (True, False)], (False, False)
     else:
@@ -160,7 +168,9 @@ def _read_numbers(root: Any, numbers: str | None) -> list[bytes]:
     errors = {}
     for hexmode, strict in attempts:
         try:
-            return _messages(root, hexmode, strict)
+            return _messages(root, hexmode, strict, views)
+        except deciphered.EditedView:
+            raise  # the document read fine: another number mode would only hide the edit
         except XmlError as e:
             errors[(hexmode, strict)] = e
     raise errors[natural]
@@ -221,8 +231,8 @@ def from_xml_messages(text: str | bytes, numbers: str | None = None, framing: st
     ("hex" or "dec") forces one. With ``framing`` ("hdlc" or "wrapper") bare APDUs are framed
     as the XmlClient sends them (``wrap.Framer``: ``client``/``server`` addresses or wPorts).
     """
-    root = safe.parse(text)
-    out = _read_numbers(root, numbers)
+    root, views = _load(text)
+    out = _read_numbers(root, numbers, views)
     if framing is None:
         return out
     from .wrap import Framer
@@ -237,9 +247,28 @@ def _documents(root: Any) -> list:
     return [el for el in root if isinstance(el.tag, str) and el.tag not in _SKIP]
 
 
-def _messages(root: Any, hexmode: bool, strict: bool) -> list[bytes]:
+def _messages(root: Any, hexmode: bool, strict: bool, views: deciphered.Views = ()) -> list[bytes]:
     ctx = InCtx(TABLES, hexmode, strict)
-    return [_document_bytes(el, ctx) for el in _documents(root)]
+    out = [_document_bytes(el, ctx) for el in _documents(root)]
+    deciphered.check(views, ctx, _document_bytes)
+    return out
+
+
+def _load(text: str | bytes) -> tuple[Any, deciphered.Views]:
+    """The parsed document without its deciphered views (returned apart, to be checked)."""
+    root = safe.parse(text)
+    return root, deciphered.detach(root)
+
+
+def from_xml_apdus(text: str | bytes, numbers: str | None = None) -> list[bytes]:
+    """The bare APDUs of ``text`` (one APDU, or a ``<Messages>`` file of them), e.g. to protect
+    them: a framed message (``<HDLC>``, ``<WRAPPER>``, ``<WiredMBus>``) or A-XDR data alone is
+    refused, and so is an LLC header (``dt:llc``), which is no part of an APDU."""
+    root, views = _load(text)
+    for doc in _documents(root):
+        if not (TABLES.is_apdu(doc.tag) or doc.tag in (RAW, PDU)) or ours(doc, "llc") is not None:
+            raise fail(doc, "not a bare APDU (give the APDU without its frame or LLC header)")
+    return _read_numbers(root, numbers, views)
 
 
 def from_xml(text: str | bytes, numbers: str | None = None, framing: str | None = None,
