@@ -413,9 +413,10 @@ def test_deciphered_apdu_equals_gurux_decrypted_xml(vid):
 
 
 @pytest.mark.parametrize("vid", sorted(DECIPHERED))
-def test_deciphered_apdu_as_one_comment(vid):
-    """Gurux nests comments when it shows decrypted content; ours is one flat comment, and the
-    document still gives back the ciphered octets."""
+def test_deciphered_summary_is_one_flat_comment(vid):
+    """With comments, the deciphered view (a dt:Deciphered element) carries one flat summary
+    comment - Gurux nests comments there, which is not XML - and the document still gives back
+    the ciphered octets."""
     msg = _deciphered(vid)
     xml = to_xml(msg, comments=True)
     found = re.findall(r"<!--deciphered \((tag verified|tag not verified)\): (.*?)-->", xml, re.DOTALL)
