@@ -21,8 +21,14 @@ from .schema.hdlc import HdlcParameters
 from .schema.llc import LlcHeader
 from .stream.framing import Frame, Garbage
 
-__all__ = ["Assembler", "bare_data", "decode_payload", "payload_bytes", "joined_payload",
-           "rebuild_single_frame"]
+__all__ = [
+    "Assembler",
+    "bare_data",
+    "decode_payload",
+    "joined_payload",
+    "payload_bytes",
+    "rebuild_single_frame",
+]
 
 _LLC_STARTS = (b"\xe6\xe6\x00", b"\xe6\xe7\x00")    # IEC 62056-46 command / response
 _LLC_432 = b"\x90"                                    # IEC 61334-4-32 (no APDU starts so)
@@ -48,21 +54,23 @@ class Assembler:
     def push(self, item: Frame | Garbage, buf: bytes, base: int = 0) -> list[Message]:
         if isinstance(item, Garbage):
             return [_garbage_message(item, buf, base)]
-        key = _direction(item)
         if _is_segment(item):
             part = _new(item, buf, base)
-            self._segments.setdefault(key, []).append(part)
+            self._segments.setdefault(_direction(item), []).append(part)
             return [part]
         # a frame without payload (RR, RNR...) never closes the other side's open segments
-        segments = self._segments.pop(key, []) if _frame_payload(item) else []
+        segments = (self._segments.pop(_direction(item), [])
+                    if self._segments and _frame_payload(item) else [])
         msg = _joined(segments, item, buf, base) if segments else _single(item, buf, base)
-        self._feed_block(msg, key)
+        self._feed_block(msg, item)
         if self._security is not None and msg.apdu is not None:
             unprotect_into(msg, self._keys, self._security)
         return [msg]
 
     def finish(self) -> list[Message]:
         """Marks what is still open: segments without their last one, blocks without the last."""
+        if not (self._segments or self._blocks):
+            return []
         for segments in self._segments.values():
             last = segments[-1]
             last.errors.append(DecodeError(last.framing, last.offset + len(last.raw),
@@ -73,12 +81,12 @@ class Assembler:
         self._blocks.clear()
         return []  # nothing new: open sequences only get their errors
 
-    def _feed_block(self, msg: Message, key: tuple) -> None:
+    def _feed_block(self, msg: Message, item: Frame) -> None:
         """A general-block-transfer block goes to its direction's reassembler."""
         apdu = msg.apdu
         if apdu is None or str(apdu["tag"]) != _GBT or msg.fatal:
             return
-        reassembler, group = self._blocks.setdefault(key, (GbtReassembler(), []))
+        reassembler, group = self._blocks.setdefault(_direction(item), (GbtReassembler(), []))
         group.append(msg)
         _close_blocks(reassembler.feed(apdu["body"]), group)
 

@@ -6,8 +6,15 @@ which octets, joins segments and blocks, and records errors without losing any i
 
 from __future__ import annotations
 
-from .assembly import (Assembler, bare_data, decode_payload, joined_payload, payload_bytes,
-                       rebuild_single_frame, unprotect_into)
+from .assembly import (
+    Assembler,
+    bare_data,
+    decode_payload,
+    joined_payload,
+    payload_bytes,
+    rebuild_single_frame,
+    unprotect_into,
+)
 from .errors import ChecksumError, DecodeError, EncodeError
 from .message import Message
 from .schema import _core
@@ -15,7 +22,7 @@ from .schema.axdr import Data
 from .stream import framing
 from .stream.framing import Garbage
 
-__all__ = ["decode", "decode_all", "encode", "StreamDecoder", "LAYERS"]
+__all__ = ["LAYERS", "StreamDecoder", "decode", "decode_all", "encode"]
 
 LAYERS = ("hdlc", "wrapper", "mbus", "apdu", "data")
 
@@ -49,11 +56,14 @@ def decode_all(data: bytes, keys=None, layer: str | None = None,
     for item in framing.FINDERS[layer](data):
         out.extend(assembler.push(item, data))
     out.extend(assembler.finish())
-    out.sort(key=lambda m: m.offset)
+    if len(out) > 1:
+        out.sort(key=lambda m: m.offset)
     return out
 
 
 def _keyring(keys):
+    if keys is None:
+        return None
     if isinstance(keys, (str, bytes)) or hasattr(keys, "__fspath__"):
         from .security import Keyring
 

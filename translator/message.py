@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import ChecksumError, DecodeError
+from .errors import ChecksumError
 from .tree import Node, nodes
 
 
@@ -25,8 +25,8 @@ class Message:
     frames: list[Any] = field(default_factory=list)     # its own stream.framing.Frame items
     llc: Any = None                       # the parsed LLC header, if any
     blocks: list[Any] = field(default_factory=list)   # general-block-transfer APDUs joined here
-    parts: list["Message"] = field(default_factory=list)  # earlier segments/blocks joined here
-    part_of: "Message | None" = None      # the message this segment or block was joined into
+    parts: list[Message] = field(default_factory=list)  # earlier segments/blocks joined here
+    part_of: Message | None = None      # the message this segment or block was joined into
     apdu: Any = None                      # the decoded APDU (or A-XDR Data for framing "data")
     apdu_bytes: bytes | None = None       # its octets (joined when it came in several parts)
     apdu_offset: int | None = None        # its offset in the input; None when it was joined
@@ -44,7 +44,8 @@ class Message:
     @property
     def fatal(self) -> bool:
         """True when a structural error (not merely a bad checksum) stopped decoding."""
-        return any(not isinstance(e, ChecksumError) for e in self.errors)
+        errors = self.errors
+        return bool(errors) and any(not isinstance(e, ChecksumError) for e in errors)
 
     @property
     def cleartext(self) -> Any:

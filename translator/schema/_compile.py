@@ -17,6 +17,11 @@ not know is parsed by its own ``_parsereport`` on a stream positioned at the off
 the compiler can grow class by class. Schema-specific classes (hdlc, acse, ...) are emitted from a
 restatement of their ``_parse``; each such emitter is tied to a fingerprint of its class's code and
 switches itself off (fallback) when that code changes, until reviewed (``stale_emitters``).
+Callables of the schemas: a lambda over sibling fields is inlined as an expression (its file's
+text must compile to the very code it runs); a few helper functions the HDLC and LLC headers call
+are restated inline (``_RESTATED``, fingerprinted the same way); pure helpers and the OBJECT
+IDENTIFIER adapter, called with the same values message after message, are memoized (bounded,
+fresh copies of mutable results). Anything else is called, with a fields view or a context.
 Known approximation: the ``_index`` key of a context that a lambda receives is not tracked
 (no schema reads it).
 """
@@ -24,6 +29,7 @@ Known approximation: the ``_index`` key of a context that a lambda receives is n
 from __future__ import annotations
 
 import ast
+import builtins
 import dis
 import hashlib
 import inspect
@@ -163,11 +169,13 @@ def _strip_docstrings(tree: ast.AST) -> ast.AST:
     return tree
 
 
-def fingerprint(cls: type) -> str | None:
-    """A short hash of the parsing code of ``cls`` (its methods but the build/size ones),
-    insensitive to formatting, comments and docstrings; None when its source is not available."""
+def fingerprint(cls) -> str | None:
+    """A short hash of the parsing code of ``cls`` (its methods but the build/size ones; or the
+    function itself), insensitive to formatting, comments and docstrings; None when its source
+    is not available."""
     parts = []
-    for name, member in sorted(vars(cls).items()):
+    members = [("", cls)] if inspect.isfunction(cls) else sorted(vars(cls).items())
+    for name, member in members:
         if not inspect.isfunction(member) or name.startswith(("_build", "_encode", "_sizeof",
                                                                "_emit")):
             continue
@@ -239,7 +247,68 @@ def stale_emitters() -> dict[str, tuple[str, str]]:
                        [cls] + [_resolve_class(cls, q) for q in fn.extra])
         if got != want:
             out[qualname] = (want, got)
+    for qualname, want in FUNCTION_FINGERPRINTS.items():
+        module, _, name = qualname.rpartition(".")
+        mod = sys.modules.get(module)
+        func = getattr(mod, name, None) if mod else None
+        if func is None:
+            continue
+        got = _function_fingerprints(func)
+        if got != want:
+            out[qualname] = (want, got)
+    for qualname, want in _PURE.items():
+        module, _, name = qualname.rpartition(".")
+        mod = sys.modules.get(module)
+        func = getattr(mod, name, None) if mod else None
+        if func is not None and (fingerprint(func) or "?") != want:
+            out[qualname] = (want, fingerprint(func) or "?")
     return out
+
+
+FUNCTION_FINGERPRINTS: dict[str, str] = {}
+"""``module.function`` -> fingerprint of a schema helper function that ``_RESTATED`` emits inline
+(and of the helpers it builds on); reviewed by hand like ``EMITTER_FINGERPRINTS``."""
+
+_RESTATED: dict[str, Callable] = {}
+_FN_FP_CACHE: dict[Any, bool] = {}
+
+
+def _restates(qualname: str, fp: str, *extra: str):
+    """Register an inline restatement of the module-level function ``qualname`` (and of the
+    functions ``extra`` of the same module it builds on), valid while their code has ``fp``."""
+    def deco(fn):
+        FUNCTION_FINGERPRINTS[qualname] = fp
+        _RESTATED[qualname] = fn
+        fn.extra = extra
+        return fn
+    return deco
+
+
+def _function_fingerprints(func) -> str:
+    extra = _RESTATED[f"{func.__module__}.{func.__qualname__}"].extra
+    funcs = [func] + [func.__globals__.get(q.rpartition(".")[2]) for q in extra]
+    return "+".join(fingerprint(f) or "?" if inspect.isfunction(f) else "?" for f in funcs)
+
+
+def _restated(cp, func, sc) -> str | None:
+    """The variable holding ``func(context)`` computed by its reviewed restatement, emitted at
+    this point; None when there is none (or its code changed, or it cannot apply here)."""
+    if not inspect.isfunction(func):
+        return None
+    qualname = f"{func.__module__}.{func.__qualname__}"
+    emit = _RESTATED.get(qualname)
+    if emit is None:
+        return None
+    ok = _FN_FP_CACHE.get(func)
+    if ok is None:
+        ok = _FN_FP_CACHE[func] = _function_fingerprints(func) == FUNCTION_FINGERPRINTS[qualname]
+    if not ok:
+        return None
+    mark = sc.fn.mark()
+    got = emit(cp, func, sc)
+    if got is None:
+        _truncate(sc.fn, mark)
+    return got
 
 
 # --- static facts about nodes and callables ----------------------------------------------------
@@ -351,6 +420,255 @@ def _fixed(node) -> int | None:
     return None
 
 
+# --- inlining the schemas' lambdas ---------------------------------------------------------------
+#
+# A lambda such as ``lambda ctx: ctx.format.length - 2`` costs a call, a context (or fields view)
+# to call it with and, on a Container, an attribute read that goes through a failed lookup
+# (about 0.4 us each). Its body is one expression over sibling fields, so it is emitted in place:
+# ``ctx.x`` becomes the field's local variable. Anything the translation does not know for sure
+# (a context key other than fields and flags, a comprehension, a name it cannot resolve) keeps
+# the call. Other names are bound to their values when the parser is generated, as the
+# emitters already do for helpers (``_glob``).
+
+class _NoInline(Exception):
+    """Compile time: keep calling this lambda."""
+
+
+_MODULE_CODES: dict[str, tuple[dict[int, list[ast.Lambda]], list] | None] = {}
+
+_BANNED = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.NamedExpr,
+           ast.Await, ast.Yield, ast.YieldFrom, ast.Starred)
+_PLAIN = (ast.Constant, ast.BinOp, ast.UnaryOp, ast.Compare, ast.Tuple, ast.List, ast.Dict,
+          ast.Set, ast.Slice, ast.JoinedStr, ast.FormattedValue, ast.operator, ast.unaryop,
+          ast.cmpop, ast.boolop, ast.expr_context)
+
+
+def _module_codes(filename: str) -> tuple[dict[int, list[ast.Lambda]], list] | None:
+    """The lambdas of a source file by line, and the lambdas' code objects compiling the file
+    gives (None: unreadable)."""
+    if filename not in _MODULE_CODES:
+        got = None
+        linecache.checkcache(filename)
+        src = "".join(linecache.getlines(filename))
+        if src:
+            try:
+                tree = ast.parse(src, filename)
+                codes, todo = [], [compile(tree, filename, "exec")]
+                while todo:
+                    code = todo.pop()
+                    if code.co_name == "<lambda>":
+                        codes.append(code)
+                    todo += [k for k in code.co_consts if inspect.iscode(k)]
+                lambdas: dict[int, list[ast.Lambda]] = {}
+                for n in ast.walk(tree):
+                    if isinstance(n, ast.Lambda):
+                        lambdas.setdefault(n.lineno, []).append(n)
+                got = lambdas, codes
+            except (SyntaxError, ValueError):
+                got = None
+        _MODULE_CODES[filename] = got
+    return _MODULE_CODES[filename]
+
+
+def _lambda_ast(func) -> ast.Lambda | None:
+    """The AST of a one-argument lambda, when its file still holds exactly the code it runs."""
+    code = getattr(func, "__code__", None)
+    if (code is None or getattr(func, "__name__", None) != "<lambda>" or code.co_argcount != 1
+            or code.co_kwonlyargcount or code.co_flags & (inspect.CO_VARARGS
+                                                          | inspect.CO_VARKEYWORDS)):
+        return None
+    module = _module_codes(code.co_filename)
+    if module is None or not any(k == code for k in module[1]):
+        return None  # the file changed since import: its text is not this code
+    spots = {(p[0], p[2]) for p in code.co_positions() if p[0] is not None and p[3]}
+    found = [n for n in module[0].get(code.co_firstlineno, ()) if len(n.args.args) == 1
+             and not n.args.defaults and n.args.args[0].arg == code.co_varnames[0]
+             and all((n.body.lineno, n.body.col_offset) <= s <= (n.body.end_lineno,
+                                                                 n.body.end_col_offset)
+                     for s in spots)]
+    return found[0] if len(found) == 1 else None
+
+
+class _Inliner:
+    """Translates one lambda's body into an expression over the enclosing Struct's locals."""
+
+    def __init__(self, cp: _Compiler, func, lam: ast.Lambda, sc: _Scope, depth: int):
+        self.cp, self.func, self.sc, self.depth = cp, func, sc, depth
+        self.ctx = lam.args.args[0].arg
+        self.locals: set[str] = set()  # generated names holding a field's value
+
+    def is_ctx(self, n: ast.AST) -> bool:
+        return isinstance(n, ast.Name) and n.id == self.ctx
+
+    def const(self, value) -> ast.expr:
+        text = self.cp.const(value)
+        return ast.Name(text, ast.Load()) if text.isidentifier() and text not in (
+            "None", "True", "False") else ast.Constant(value)
+
+    def name(self, ident: str) -> ast.expr:
+        code = self.func.__code__
+        if ident in code.co_freevars:
+            try:
+                value = self.func.__closure__[code.co_freevars.index(ident)].cell_contents
+            except ValueError:
+                raise _NoInline from None
+        elif ident in self.func.__globals__:
+            value = self.func.__globals__[ident]
+        elif hasattr(builtins, ident):
+            value = getattr(builtins, ident)
+        else:
+            raise _NoInline
+        return self.const(value)
+
+    def field(self, key: str, default: ast.expr | None = None) -> ast.expr:
+        """``ctx.key``; with ``default``, ``ctx.get(key, default)``."""
+        if key == "_parsing":
+            return ast.Constant(True)
+        if key in ("_building", "_sizing"):
+            return ast.Constant(False)
+        st = self.sc.struct
+        if key.startswith("_") or st is None:
+            raise _NoInline
+        if key in st.fields:
+            var = st.fields[key]
+            if not var.isidentifier():
+                raise _NoInline
+            self.locals.add(var)
+            return ast.Name(var, ast.Load())
+        if default is None:
+            raise _NoInline  # construct raises here; let the call do it
+        return default
+
+    def tr(self, n: ast.AST, cond: bool = False) -> ast.AST:
+        """The translated node; ``cond``: evaluated only on some paths (no hoisting there)."""
+        if isinstance(n, ast.Name):
+            if n.id == self.ctx:
+                raise _NoInline
+            return self.name(n.id)
+        if isinstance(n, ast.Attribute):
+            if self.is_ctx(n.value):
+                return self.field(n.attr)
+            value = self.tr(n.value, cond)
+            if (isinstance(value, ast.Name) and value.id in self.locals
+                    and n.attr not in _DICT_NAMES and not n.attr.startswith("_")):
+                # a Container's attribute is its key (read by key, skipping the failed lookup)
+                return ast.IfExp(
+                    ast.Compare(ast.Call(ast.Name(self.cp.const(type), ast.Load()), [value], []),
+                                [ast.Is()], [ast.Name("Container", ast.Load())]),
+                    ast.Subscript(value, ast.Constant(n.attr), ast.Load()),
+                    ast.Attribute(value, n.attr, ast.Load()))
+            return ast.Attribute(value, n.attr, ast.Load())
+        if isinstance(n, ast.Subscript):
+            if self.is_ctx(n.value):
+                key = self.tr(n.slice, cond)
+                if isinstance(key, ast.Constant) and type(key.value) is str:
+                    return self.field(key.value)
+                raise _NoInline
+            return ast.Subscript(self.tr(n.value, cond), self.tr(n.slice, cond), ast.Load())
+        if isinstance(n, ast.Call):
+            return self.call(n, cond)
+        if isinstance(n, ast.IfExp):
+            return ast.IfExp(self.tr(n.test, cond), self.tr(n.body, True),
+                             self.tr(n.orelse, True))
+        if isinstance(n, ast.BoolOp):
+            return ast.BoolOp(n.op, [self.tr(v, cond or i > 0) for i, v in enumerate(n.values)])
+        if isinstance(n, _PLAIN):
+            out = type(n)()
+            for name, value in ast.iter_fields(n):
+                if isinstance(value, list):
+                    value = [self.tr(v, cond) if isinstance(v, ast.AST) else v for v in value]
+                elif isinstance(value, ast.AST):
+                    value = self.tr(value, cond)
+                setattr(out, name, value)
+            return out
+        raise _NoInline
+
+    def call(self, n: ast.Call, cond: bool) -> ast.expr:
+        f = n.func
+        if isinstance(f, ast.Attribute) and self.is_ctx(f.value):
+            if f.attr != "get" or n.keywords or not 1 <= len(n.args) <= 2:
+                raise _NoInline
+            key = self.tr(n.args[0], cond)
+            if not (isinstance(key, ast.Constant) and type(key.value) is str):
+                raise _NoInline
+            default = self.tr(n.args[1], cond) if len(n.args) == 2 else ast.Constant(None)
+            return self.field(key.value, default)
+        if len(n.args) == 1 and not n.keywords and self.is_ctx(n.args[0]):
+            if not isinstance(f, ast.Name) or f.id == self.ctx:
+                raise _NoInline
+            target = self.name(f.id)
+            value = self.cp.ns.get(target.id) if isinstance(target, ast.Name) else None
+            if not inspect.isfunction(value):
+                raise _NoInline
+            text = self.cp.call(value, self.sc, hoist=not cond, depth=self.depth + 1)
+            return ast.parse(text, mode="eval").body
+        if any(k.arg is None for k in n.keywords):
+            raise _NoInline
+        func = self.tr(f, cond)
+        target = self.cp.ns.get(func.id) if isinstance(func, ast.Name) else None
+        if inspect.isfunction(target) and not n.keywords:
+            memo = _memoized(target)
+            if memo is not None:
+                func = ast.Name(self.cp.const(memo, "h"), ast.Load())
+        return ast.Call(func, [self.tr(a, cond) for a in n.args],
+                        [ast.keyword(k.arg, self.tr(k.value, cond)) for k in n.keywords])
+
+
+_PURE: dict[str, str] = {
+    # module.function -> fingerprint: reviewed functions of their arguments alone (module
+    # constants aside) whose result is a list of immutable items; called with the same values
+    # on message after message (a link's conformance block)
+    "translator.schema.initiate.conformance_names": "4a1fbaa50fe7",
+}
+_PURE_MEMOS: dict[Any, Callable | None] = {}
+
+
+def _memoized(func) -> Callable | None:
+    """A memoizing stand-in for a ``_PURE`` function (fresh list per call), or None."""
+    if func not in _PURE_MEMOS:
+        qualname = f"{func.__module__}.{func.__qualname__}"
+        want = _PURE.get(qualname)
+        _PURE_MEMOS[func] = None if want is None or fingerprint(func) != want else \
+            _list_memo(func)
+    return _PURE_MEMOS[func]
+
+
+def _list_memo(func) -> Callable:
+    memo: dict = {}
+
+    def call(*args):
+        # one int, str or bytes argument (exactly those types: 1, 1.0 and True are equal keys)
+        if len(args) != 1 or type(args[0]) not in (int, str, bytes):
+            return func(*args)
+        key = args[0]
+        got = memo.get(key)
+        if got is None:
+            got = func(key)
+            if type(got) is not list:
+                return got
+            if len(memo) >= _OID_MEMO_SIZE:
+                memo.clear()  # bounded: arbitrary input cannot grow it
+            memo[key] = got = tuple(got)
+        return list(got)
+    return call
+
+
+def _inline(cp: _Compiler, func, sc: _Scope, depth: int) -> str | None:
+    """``func(ctx)`` as an expression over the Struct's locals, or None (keep the call)."""
+    if depth > 8:
+        return None
+    lam = _lambda_ast(func)
+    if lam is None or any(isinstance(n, _BANNED) for n in ast.walk(lam.body)):
+        return None
+    mark = sc.fn.mark()
+    try:
+        body = _Inliner(cp, func, lam, sc, depth).tr(lam.body)
+    except _NoInline:
+        _truncate(sc.fn, mark)  # statements hoisted for a restated helper, if any
+        return None
+    return "(" + ast.unparse(ast.fix_missing_locations(body)) + ")"
+
+
 # --- code generation ---------------------------------------------------------------------------
 
 class _Unsupported(Exception):
@@ -378,9 +696,31 @@ class _Fn:
         self.lines: list[str | None] = []
         self.ind = 1
         self.slots: dict[int, str] = {}
+        self.memo: dict[Any, tuple[int, str, int, str]] = {}
 
     def add(self, text: str) -> None:
         self.lines.append("    " * self.ind + text)
+
+    def remember(self, key, var: str) -> None:
+        """``var``, assigned by the last line added, holds the value named by ``key``."""
+        i = len(self.lines) - 1
+        self.memo[key] = (i, self.lines[i], self.ind, var)
+
+    def recall(self, key) -> str | None:
+        """The variable ``remember`` named for ``key`` if it is assigned on every path to here:
+        its line is still there and no line since left its block (dedented below it)."""
+        got = self.memo.get(key)
+        if got is None:
+            return None
+        i, text, ind, var = got
+        if i >= len(self.lines) or self.lines[i] is not text or self.ind < ind:
+            return None
+        for j in range(i + 1, len(self.lines)):
+            line = self.lines[j]
+            lead = self.slots[j] if line is None else line
+            if (len(lead) - len(lead.lstrip(" "))) // 4 < ind:
+                return None
+        return var
 
     def mark(self) -> tuple[int, int]:
         return len(self.lines), self.ind
@@ -596,8 +936,21 @@ class _Compiler:
         if names and st is not None and names[0] in st.fields and not names[0].startswith("_"):
             return st.fields[names[0]] + "".join(f"[{n!r}]" for n in names[1:])
         if callable(f):
-            return f"{self.const(f)}({sc.call_ctx(f)})"
+            return self.call(f, sc)
         return self.const(f)
+
+    def call(self, func, sc: _Scope, hoist: bool = True, depth: int = 0) -> str:
+        """``func(context)`` as an expression: a reviewed restatement of a schema helper (its
+        statements emitted here, so only where ``hoist`` allows), the lambda's body inlined, or
+        else a call with what ``_ctx_use`` says it needs."""
+        if hoist:
+            got = _restated(self, func, sc)
+            if got is not None:
+                return got
+        got = _inline(self, func, sc, depth)
+        if got is not None:
+            return got
+        return f"{self.const(func)}({sc.call_ctx(func)})"
 
     # dispatch
     def emit(self, node, sc: _Scope) -> str:
@@ -1197,6 +1550,36 @@ def _acse_counted(cp: _Compiler, node, sc: _Scope) -> str:
     return v
 
 
+_OID_MEMO_SIZE = 256
+
+
+def _oid_memo(decode, memo: dict):
+    """acse._ObjectIdentifier._decode is a function of its octets alone (reviewed: no context,
+    no state), and a message carries the same few OIDs again and again; its result is a str
+    that a non-minimal length may later mark (``width``), so every parse gets a fresh copy."""
+    def parse(raw: bytes, path: str):
+        got = memo.get(raw)
+        if got is None:
+            got = decode(raw, None, path)  # errors are raised, never kept
+            if len(memo) >= _OID_MEMO_SIZE:
+                memo.clear()  # bounded: arbitrary input cannot grow it
+            memo[raw] = type(got)(got)
+            return got
+        return type(got)(got)
+    return parse
+
+
+@_native("translator.schema.acse._ObjectIdentifier", "c149edbba691")
+def _object_identifier(cp: _Compiler, node, sc: _Scope) -> str:
+    if _ctx_use(type(node)._decode, 2) != "none":
+        raise _Unsupported("an OBJECT IDENTIFIER decoded from its context")
+    raw = cp.emit(node.subcon, sc)
+    v = cp.var()
+    parse = cp.const(_oid_memo(node._decode, {}), "h")
+    sc.fn.add(f"{v} = {parse}({raw}, {sc.path!r})")
+    return v
+
+
 @_native("translator.schema.acse._Components", "cb19101b46d3")
 def _components(cp: _Compiler, node, sc: _Scope) -> str:
     """Like _UntilEnd, except that construct would loop forever on an item consuming nothing:
@@ -1276,6 +1659,10 @@ def _hdlc_format(cp: _Compiler, node, sc: _Scope) -> str:
 
 def _hdlc_address(data: bytes, o: int, end: int):
     """hdlc._Address: 1, 2 or 4 octets, the low bit set on the last; (Container, offset)."""
+    if o + 4 <= end and not (data[o] | data[o + 1] | data[o + 2]) & 1 and data[o + 3] & 1:
+        # four octets (a server's upper and lower address of 14 bits each), without the loop
+        a = data[o] >> 1 << 21 | data[o + 1] >> 1 << 14 | data[o + 2] >> 1 << 7 | data[o + 3] >> 1
+        return Container(size=4, address=a, upper=a >> 14, lower=a & 0x3FFF), o + 4
     groups = []
     while True:
         if o >= end:
@@ -1305,8 +1692,13 @@ def _hdlc_address_emit(cp: _Compiler, node, sc: _Scope) -> str:
     v = cp.var()
     sc.avail = 0
     helper = cp.const(_hdlc_address, "h")
+    x = cp.var("x")
     sc.fn.add(f"if o < {sc.end} and data[o] & 1: "
               f"{v} = Container(size=1, address=data[o] >> 1, upper=None, lower=None); o += 1")
+    # two octets (a server's upper and lower address), the first without the extension bit
+    sc.fn.add(f"elif o + 1 < {sc.end} and data[o + 1] & 1: "
+              f"{x} = data[o] >> 1 << 7 | data[o + 1] >> 1; "
+              f"{v} = Container(size=2, address={x}, upper={x} >> 7, lower={x} & 0x7F); o += 2")
     sc.fn.add(f"else: {v}, o = {helper}(data, o, {sc.end})")
     return v
 
@@ -1322,7 +1714,7 @@ def _hdlc_control(cp: _Compiler, node, sc: _Scope) -> str:
 def _covered(cp: _Compiler, node, sc: _Scope) -> str:
     """The octets a check sequence covers: the ``covered(ctx)`` octets just before ``o``."""
     n, cov = cp.var("n"), cp.var("x")
-    sc.fn.add(f"{n} = {cp.const(node.covered)}({sc.call_ctx(node.covered)})")
+    sc.fn.add(f"{n} = {cp.call(node.covered, sc)}")
     # construct would seek outside its window (ValueError) or read to the end: let it decide
     sc.fn.add(f"if {n} < 0 or o - {n} < {sc.ws}: raise _Bail")
     sc.fn.add(f"{cov} = data[o - {n}:o]")
@@ -1346,11 +1738,79 @@ def _hdlc_information(cp: _Compiler, node, sc: _Scope) -> str:
     fn, n, v = sc.fn, cp.var("n"), cp.var()
     sc.avail = 0
     length = type(node)._parse.__globals__["_information_length"]
-    fn.add(f"{n} = {_glob(cp, node, '_information_length')}({sc.call_ctx(length)})")
+    fn.add(f"{n} = {cp.call(length, sc)}")
     fn.add(f"if {n} is None: {v} = None")
     fn.add("else:")
     fn.add(f"    if {n} < 0 or o + {n} > {sc.end}: raise _Fail")
     fn.add(f"    {v} = data[o:o + {n}]; o += {n}")
+    return v
+
+
+def _hdlc_address_size(cp: _Compiler, sc: _Scope, helper, address: str) -> str:
+    """hdlc._address_size of a parsed address: its ``size`` (the helper for anything else)."""
+    fn, v = sc.fn, cp.var("s")
+    fn.add(f"{v} = {address}.get('size')")
+    fn.add(f"if not {v}: {v} = {cp.const(helper)}({address})")
+    fn.add(f"elif type({v}) is not int: {v} = int({v})")
+    return v
+
+
+@_restates("translator.schema.hdlc.header_length", "5eaa3bb595c4+dfa373baa987",
+           "translator.schema.hdlc._address_size")
+def _hdlc_header_length(cp: _Compiler, func, sc: _Scope) -> str | None:
+    """Octets of format, addresses and control, from the addresses parsed in this Struct."""
+    st = sc.struct
+    if st is None or not {"destination_address", "source_address"} <= st.fields.keys():
+        return None
+    dst, src = st.fields["destination_address"], st.fields["source_address"]
+    key = ("header_length", dst, src)
+    v = sc.fn.recall(key)
+    if v is not None:
+        return v
+    helper = func.__globals__["_address_size"]
+    a = _hdlc_address_size(cp, sc, helper, dst)
+    b = _hdlc_address_size(cp, sc, helper, src)
+    v = cp.var("hl")
+    sc.fn.add(f"{v} = 2 + {a} + {b} + 1")
+    sc.fn.remember(key, v)
+    return v
+
+
+@_restates("translator.schema.hdlc._information_length", "54d0d0d2626a+5eaa3bb595c4+dfa373baa987",
+           "translator.schema.hdlc.header_length", "translator.schema.hdlc._address_size")
+def _hdlc_information_length(cp: _Compiler, func, sc: _Scope) -> str | None:
+    """The information field's length (None: no information field) while parsing; a length
+    that leaves no room for one hands over to construct, which names the error."""
+    st = sc.struct
+    if st is None or "format" not in st.fields:
+        return None
+    header = _hdlc_header_length(cp, func.__globals__["header_length"], sc)
+    if header is None:
+        return None
+    fn, fmt = sc.fn, st.fields["format"]
+    key = ("information_length", fmt, header)
+    v = fn.recall(key)
+    if v is not None:
+        return v
+    n, v = cp.var("ln"), cp.var("il")
+    fn.add(f"{n} = {fmt}['length'] if type({fmt}) is Container else {fmt}.length")
+    fn.add(f"if {n} == {header} + 2: {v} = None")
+    fn.add(f"elif {n} < {header} + 4: raise _Bail")
+    fn.add(f"else: {v} = {n} - {header} - 4")
+    fn.remember(key, v)
+    return v
+
+
+@_restates("translator.schema.llc._direction", "582f4df5a794")
+def _llc_direction(cp: _Compiler, func, sc: _Scope) -> str | None:
+    """"command"/"response" from the source LSAP of an IEC 62056-46 header, else None."""
+    st = sc.struct
+    if st is None or not {"profile", "source_lsap"} <= st.fields.keys():
+        return None
+    v = cp.var()
+    names = cp.const({0xE6: "command", 0xE7: "response"}, "m")
+    sc.fn.add(f"{v} = None if {st.fields['profile']} != 'iec62056_46' else "
+              f"{names}.get({st.fields['source_lsap']})")
     return v
 
 
@@ -1448,7 +1908,8 @@ def compile_parser(schema) -> Callable[..., Any]:
 
 def fast_parse(schema, data: bytes, layer: str, base: int = 0, whole: bool = True):
     """``_core.parse(schema, data, layer, base, whole)``, through the generated parser."""
-    data = bytes(data)
+    if type(data) is not bytes:
+        data = bytes(data)
     if not _SUPPORTED:
         return _core.parse(schema, data, layer, base, whole)
     compiled = _CACHE.get(id(schema))
@@ -1482,4 +1943,12 @@ if __name__ == "__main__":  # print the fingerprints the emitters were written a
         _cls = getattr(sys.modules[_m], _n)
         _got = "+".join(fingerprint(k) or "?" for k in
                         [_cls] + [_resolve_class(_cls, e) for e in _NATIVE[_q].extra])
+        print(f"{_q:50} {_got}{'' if _got == _want else '  (changed)'}")
+    for _q, _want in FUNCTION_FINGERPRINTS.items():
+        _m, _, _n = _q.rpartition(".")
+        _got = _function_fingerprints(getattr(sys.modules[_m], _n))
+        print(f"{_q:50} {_got}{'' if _got == _want else '  (changed)'}")
+    for _q, _want in _PURE.items():
+        _m, _, _n = _q.rpartition(".")
+        _got = fingerprint(getattr(sys.modules[_m], _n)) or "?"
         print(f"{_q:50} {_got}{'' if _got == _want else '  (changed)'}")

@@ -200,7 +200,19 @@ def _hdlc_at(buf: bytes, p: int, flag: bool, opened: bool, base: int) -> Frame |
             resume=r,
         )
     closing = end < n and buf[end] == FLAG
-    if check_sequence(buf[q : end - 2]) != buf[end - 2 : end]:
+    frame = error = None
+    if opened and closing:
+        # Flags on both sides: the frame is parsed whatever its FCS, so its parse's own FCS check
+        # decides (the CRC is computed once per frame, not once here and again in the schema).
+        try:
+            frame = parse(HdlcFrame, buf[p : end + closing], "hdlc", base=base + p)
+        except DecodeError as e:
+            error = e
+        fcs_ok = frame["fcs_ok"] if frame is not None else (
+            check_sequence(buf[q : end - 2]) == buf[end - 2 : end])
+    else:
+        fcs_ok = check_sequence(buf[q : end - 2]) == buf[end - 2 : end]
+    if not fcs_ok:
         if not (opened and closing):
             return _Miss(
                 DecodeError(
@@ -221,10 +233,13 @@ def _hdlc_at(buf: bytes, p: int, flag: bool, opened: bool, base: int) -> Frame |
                 ),
                 resume=r,
             )
-    try:
-        frame = parse(HdlcFrame, buf[p : end + closing], "hdlc", base=base + p)
-    except DecodeError as e:
-        return _Miss(e)
+    if frame is None and error is None:
+        try:
+            frame = parse(HdlcFrame, buf[p : end + closing], "hdlc", base=base + p)
+        except DecodeError as e:
+            error = e
+    if frame is None:
+        return _Miss(error)
     return Frame("hdlc", base + p, base + end + closing, frame, HdlcFrame)
 
 
@@ -263,7 +278,7 @@ def _find_hdlc_plain(buf: bytes, base: int) -> Iterator[Item]:
         if isinstance(found, Frame):
             yield found
             i = found.end - base
-            after_flag = bool(found.frame.closing_flag)
+            after_flag = bool(found.frame["closing_flag"])
             continue
         if found.truncated:
             yield Garbage("hdlc", base + i, base + n, found.error, "truncated")

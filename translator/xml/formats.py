@@ -255,11 +255,17 @@ class Conformance(Format):
         self.child = _SPEC["conformance"]["element"]
         self.lookup = {n.lower(): i for i, n in enumerate(self.names)}
         self.lines = [f'<{self.child} Name="{name}" />' for name in self.names]
+        self.seen: dict[int, tuple[str, ...]] = {}  # conformance value -> its lines
 
     def write(self, value, el, ctx):
         bits = int(value["value"])
-        lines = self.lines
-        el.children.extend(lines[i] for i in range(24) if bits & (1 << (23 - i)))
+        got = self.seen.get(bits)
+        if got is None:  # a link negotiates the same few conformance blocks over and over
+            lines = self.lines
+            got = tuple(lines[i] for i in range(24) if bits & (1 << (23 - i)))
+            if len(self.seen) < 1024:
+                self.seen[bits] = got
+        el.children.extend(got)
         tag = value.get("tag")
         if tag is not None and bytes(tag) == b"\x5f":
             ctx.mark(el, "tag", "5F")

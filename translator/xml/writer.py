@@ -17,6 +17,8 @@ _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
 
 def attr_escape(text: str) -> str:
     """Escape an attribute value (Gurux does not, and writes malformed XML for ``&``, ``<``, ``"``)."""
+    if text.isalnum():  # hex numbers and names, nearly every value: nothing to escape
+        return text
     return text.translate(_ESCAPES)
 
 
@@ -81,10 +83,11 @@ class El:
 
 
 def _start(el: El) -> str:
-    if not el.attrs:
+    attrs = el.attrs
+    if not attrs:
         return "<" + el.tag
-    parts = [f'{k}="{attr_escape(v)}"' for k, v in el.attrs.items()]
-    return "<" + el.tag + " " + " ".join(parts)
+    return "<" + el.tag + " " + " ".join(
+        [k + '="' + (v if v.isalnum() else v.translate(_ESCAPES)) + '"' for k, v in attrs.items()])
 
 
 def serialize(el: El, indent: str = "  ", root_flat: bool = False) -> str:
@@ -99,25 +102,41 @@ def serialize(el: El, indent: str = "  ", root_flat: bool = False) -> str:
 
 
 def _write(el: El, out: list[str], pad: str, indent: str, flat: bool = False) -> None:
-    start = _start(el)
-    if not el.children:
-        if el.container:
-            out.append(pad + start + (" >" if el.attrs else ">"))
-            out.append(pad + "</" + el.tag + ">")
-        else:
-            out.append(pad + start + " />")
-        return
-    out.append(pad + start + (" >" if el.attrs else ">"))
-    inner = pad if flat else pad + indent
+    # the hot loop of hex -> XML: tags without attributes skip _start, and childless element
+    # children are written here rather than by a call each
+    attrs = el.attrs
+    start = _start(el) if attrs else "<" + el.tag
     append = out.append
-    for child in el.children:
-        if type(child) is str:
+    children = el.children
+    if not children:
+        if el.container:
+            append(pad + start + (" >" if attrs else ">"))
+            append(pad + "</" + el.tag + ">")
+        else:
+            append(pad + start + " />")
+        return
+    append(pad + start + (" >" if attrs else ">"))
+    inner = pad if flat else pad + indent
+    for child in children:
+        kind = type(child)
+        if kind is str:
             append(inner + child)
-        elif type(child) is Lines:
+        elif kind is El:
+            if child.children or child.container:
+                _write(child, out, inner, indent)
+            elif child.attrs:
+                append(inner + _start(child) + " />")
+            else:
+                append(inner + "<" + child.tag + " />")
+        elif kind is Lines:  # an A-XDR value's lines: one prefix per depth, made once
+            prefixes: dict[int, str] = {}
             for depth, text in child:
-                append(inner + indent * depth + text)
-        elif type(child) is Comment:
+                prefix = prefixes.get(depth)
+                if prefix is None:
+                    prefix = prefixes[depth] = inner + indent * depth
+                append(prefix + text)
+        elif kind is Comment:
             append(inner + "<!--" + child.text + "-->")
         else:
             _write(child, out, inner, indent)
-    out.append(pad + "</" + el.tag + ">")
+    append(pad + "</" + el.tag + ">")
