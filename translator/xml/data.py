@@ -12,7 +12,7 @@ from construct import ListContainer
 
 from . import widths
 from .comments import data_comments, value_comment
-from .context import Cursor, InCtx, OutCtx, fail, ours
+from .context import Cursor, InCtx, OutCtx, fail
 from .formats import FORMATS, num_parse, num_text, qty_text
 from .spec import simple_spec
 from .writer import Comment, El, Lines, serialize
@@ -160,7 +160,7 @@ class DataType:
             items = ListContainer()
             while cur.more():
                 items.append(self.read(e, cur, ctx))
-            return widths.apply(items, _width(e))
+            return widths.apply(items, widths.len_attribute(e))
         if kind == "compact_array":
             return self._read_compact(e, cur, ctx)
         value = FORMATS[kind].read(e, cur, ctx)
@@ -175,7 +175,7 @@ class DataType:
         a = cur.take(self.ca_contents)
         cur.done()
         rows = ListContainer(self._read_row(desc, r, ctx) for r in Cursor(a).items)
-        return {"contents_description": desc, "array_contents": widths.apply(rows, _width(a))}
+        return {"contents_description": desc, "array_contents": widths.apply(rows, widths.len_attribute(a))}
 
     def _read_desc(self, e: Any, ctx: InCtx) -> Any:
         tag = self.by_element.get(e.tag)
@@ -184,7 +184,7 @@ class DataType:
         cur = Cursor(e)
         if tag == "structure":
             members = ListContainer(self._read_desc(m, ctx) for m in cur.items)
-            return {"tag": tag, "description": widths.apply(members, _width(e))}
+            return {"tag": tag, "description": widths.apply(members, widths.len_attribute(e))}
         if tag == "array":
             qty = e.get("Qty")
             if qty is None:
@@ -212,16 +212,6 @@ class DataType:
             inner = desc["description"]["type_description"]
             return ListContainer(self._read_row(inner, x, ctx) for x in Cursor(e).items)
         return self.read_typed(tag, e, ctx)
-
-
-def _width(e: Any) -> int | None:
-    text = ours(e, "len")
-    if not text:
-        return None
-    try:
-        return widths.decode(text).get("")
-    except ValueError as err:
-        raise fail(e, f"bad dt:len: {err}") from None
 
 
 DATA = DataType()

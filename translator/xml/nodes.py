@@ -15,7 +15,7 @@ from construct import ListContainer
 from ..errors import EncodeError
 from . import widths
 from .comments import field_comment
-from .context import Cursor, InCtx, OutCtx, fail, ours
+from .context import Cursor, InCtx, OutCtx, fail
 from .data import DATA
 from .formats import FORMATS, qty_text
 from .spec import simple_spec
@@ -140,7 +140,7 @@ class ListNode(Node):
         items = ListContainer()
         while sub.more():
             items.append(self.item.read(sub, e, ctx))
-        return widths.apply(items, _own_len(e))
+        return widths.apply(items, widths.len_attribute(e))
 
 
 class Struct:
@@ -254,17 +254,7 @@ class Components:
             if comp is None:
                 raise fail(e, f"not a component of {self.name.upper()}")
             items.append({"tag": comp, "value": self.nodes[comp].read(cur, el, ctx)})
-        return widths.apply(items, _own_len(el))
-
-
-def _own_len(e: Any) -> int | None:
-    text = ours(e, "len")
-    if not text:
-        return None
-    try:
-        return widths.decode(text).get("")
-    except ValueError as err:
-        raise fail(e, f"bad dt:len: {err}") from None
+        return widths.apply(items, widths.len_attribute(el))
 
 
 class Tables:

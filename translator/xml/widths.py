@@ -13,6 +13,7 @@ from typing import Any
 from construct import EnumIntegerString, ListContainer
 
 from ..schema._core import Len, Octets
+from .context import fail, ours
 
 __all__ = ["WStr", "apply", "apply_paths", "collect", "decode", "encode", "own_width"]
 
@@ -130,3 +131,14 @@ def apply_paths(v: Any, items: dict[str, int]) -> Any:
         else:
             parent[last] = apply(parent[last], width)
     return v
+
+
+def len_attribute(e: Any) -> int | None:
+    """An input element's own ``dt:len`` (the octets of its length or count), or None."""
+    text = ours(e, "len")
+    if not text:
+        return None
+    try:
+        return decode(text).get("")
+    except ValueError as err:
+        raise fail(e, f"bad dt:len: {err}") from None
