@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from translator.schema.hdlc import parameters_dict
-from translator import ChecksumError, DecodeError, Message, decode, decode_all, encode
 from tests._vectors import VECTORS, by_layer, data, frames, vector
+from translator import ChecksumError, DecodeError, Message, decode, decode_all, encode
+from translator.schema.hdlc import parameters_dict
 
 FRAMED = [v["id"] for v in by_layer("hdlc", "wrapper", "mbus", "apdu")]
 MALFORMED = {

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests._vectors import data, vector
 from translator import decode, decode_all
 from translator.security import Keyring, Keys, TagMismatchError
-from tests._vectors import data, vector
 
 
 def _keys(v: dict) -> Keyring:

@@ -11,8 +11,15 @@ from tests._vectors import data, vector
 from translator.errors import DecodeError
 from translator.schema._core import Octets, build, parse
 from translator.schema.protection import (
-    APDUS, DEDICATED_TAGS, GLOBAL_TAGS, UNPROTECTED_TAG, GeneralCiphering, GeneralSigning,
-    SecurityControl, security_control_octet, security_header,
+    APDUS,
+    DEDICATED_TAGS,
+    GLOBAL_TAGS,
+    UNPROTECTED_TAG,
+    GeneralCiphering,
+    GeneralSigning,
+    SecurityControl,
+    security_control_octet,
+    security_header,
 )
 
 

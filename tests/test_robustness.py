@@ -12,8 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from translator import DecodeError, decode, decode_all, encode
 from tests._vectors import VECTORS
+from translator import DecodeError, decode, decode_all, encode
 
 ALL = [v for v in VECTORS.values() if v["layer"] != "crypto"]
 LAYERS = (None, "hdlc", "wrapper", "mbus", "apdu", "data")

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests._vectors import data, frames
 from translator import decode_all, encode
 from translator.decoding import StreamDecoder
-from tests._vectors import data, frames
 
 STREAMS = {
     "hdlc-session": b"".join(frames("hdlc-session-clock-jdlms")),

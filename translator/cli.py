@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from .errors import TranslatorError
 from .hexinput import parse_hex
@@ -144,8 +144,8 @@ def _read_input(args) -> bytes:
 
 def _cmd_decode(args) -> int:
     from . import decode_all
-    from .views import text as text_view
     from .views import jsonview
+    from .views import text as text_view
 
     data = _read_input(args)
     if not data:

@@ -6,8 +6,9 @@ schemas' ``Struct`` recorded, so none of them needs to know a byte layout.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from construct import EnumIntegerString, ListContainer
 
@@ -20,16 +21,16 @@ class Node:
     value: Any = None
     offset: int | None = None
     length: int | None = None
-    children: list["Node"] = field(default_factory=list)
+    children: list[Node] = field(default_factory=list)
 
-    def find(self, name: str) -> "Node | None":
+    def find(self, name: str) -> Node | None:
         """The first node named ``name`` in depth-first order (self included)."""
         for node in self.iter():
             if node.name == name:
                 return node
         return None
 
-    def iter(self) -> Iterator["Node"]:
+    def iter(self) -> Iterator[Node]:
         yield self
         for child in self.children:
             yield from child.iter()

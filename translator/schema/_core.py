@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import construct as c
 from construct import Construct, ConstructError, Container, ListContainer
@@ -341,7 +342,8 @@ class CountedArray(c.Subconstruct):
     def _parse(self, stream, context, path):
         n = Length._parsereport(stream, context, path)
         if n > remaining(stream):
-            raise Expected(f"{int(n)} element(s) as the count says", f"only {remaining(stream)} octet(s) left")
+            raise Expected(f"{int(n)} element(s) as the count says",
+                           f"only {remaining(stream)} octet(s) left")
         items = ListContainer()
         for i in range(n):
             context._index = i

@@ -9,8 +9,9 @@ they come back as results carrying an error text, never as exceptions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import construct as c
 

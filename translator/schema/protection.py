@@ -20,8 +20,9 @@ Layouts (A-XDR, every OCTET STRING length-prefixed):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import construct as c
 from construct import this

@@ -7,8 +7,8 @@ maps that octet to ``(name, schema)`` so ``apdu.py`` can dispatch on it.
 Field names are snake_case of the ASN.1 names. Choice tags and result codes parse to the
 standard's names; an unknown choice tag is refused *at the tag octet* (``StrictEnum``, so the
 error offset points at the octet that is wrong), while an unknown result code is kept as a plain
-int (vendors do send them, and the APDU is still well-formed). A-XDR values go through ``axdr.Data``, referenced lazily
-so the two modules can be imported in either order.
+int (vendors do send them, and the APDU is still well-formed). A-XDR values go through
+``axdr.Data``, referenced lazily so the two modules can be imported in either order.
 """
 
 from __future__ import annotations
