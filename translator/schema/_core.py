@@ -8,7 +8,11 @@ Why these exist beside construct's own classes:
 * ``Length`` is the definite length of BER and A-XDR (short form below 0x80, ``0x81..0x84`` long
   forms). It parses to ``Len``, an ``int`` that remembers how many octets it used, and builds it
   back the same way when the value is unchanged, so a non-minimal length round-trips byte-exact.
-* ``Choice`` is a ``Switch`` that refuses an unknown tag instead of silently returning ``None``.
+* ``Counted``/``CountedArray`` are a length (count) then content bounded by it: a length beyond
+  the data is refused at once, so no input allocates or loops beyond its size.
+* ``AxdrOptional`` is A-XDR's OPTIONAL/DEFAULT presence octet.
+* ``Choice`` is a ``Switch`` that refuses an unknown tag instead of silently returning ``None``;
+  ``Layer`` names the protocol layer of any error raised inside it.
 * ``parse``/``build`` turn construct's exceptions into ``DecodeError``/``EncodeError`` carrying
   the layer and the absolute offset.
 """
@@ -26,7 +30,7 @@ from construct import Construct, ConstructError, Container, ListContainer
 from ..errors import DecodeError, EncodeError
 
 __all__ = [
-    "Struct", "Len", "Length", "KeepRebuild", "Choice", "Reject", "byte_length_of",
+    "Struct", "Len", "Length", "KeepRebuild", "Choice", "Reject",
     "parse", "build", "Layer", "Container", "ListContainer", "span_of", "Counted", "CountedArray",
     "Octets", "Expected", "remaining", "AxdrOptional",
 ]
@@ -39,10 +43,6 @@ class Expected(ConstructError):
         self.expected = expected
         self.got = got
         super().__init__(f"expected {expected}" + (f", got {got}" if got else ""))
-
-
-def _tell(stream) -> int:
-    return stream.tell()
 
 
 class Struct(c.Struct):
@@ -148,18 +148,6 @@ class KeepRebuild(c.Rebuild):
         if isinstance(obj, Len) and int(obj) == n:
             n = obj
         return self.subcon._build(n, stream, context, path)
-
-
-def byte_length_of(subcon: Construct, key: str = "value") -> Callable[[Any], int]:
-    """A Rebuild function: the length of ``subcon`` built from the sibling field ``key``."""
-
-    def length(ctx) -> int:
-        value = ctx[key]
-        if isinstance(value, (bytes, bytearray)):
-            return len(value)
-        return len(subcon.build(value))
-
-    return length
 
 
 class Reject(Construct):
@@ -387,7 +375,3 @@ class AxdrOptional(c.Subconstruct):
 
     def _sizeof(self, context, path):
         raise c.SizeofError("optional", path=path)
-
-
-def new_stream(data: bytes, base: int = 0) -> io.BytesIO:
-    return c.core.BytesIOWithOffsets(bytes(data), None, base)
