@@ -1580,14 +1580,7 @@ def _object_identifier(cp: _Compiler, node, sc: _Scope) -> str:
     return v
 
 
-@_native("translator.schema.acse._Components", "cb19101b46d3")
-def _components(cp: _Compiler, node, sc: _Scope) -> str:
-    """Like _UntilEnd, except that construct would loop forever on an item consuming nothing:
-    the fast path hands that over instead of deciding it."""
-    return _until_end(cp, node, sc, "_Bail")
-
-
-@_native("translator.schema.hdlc._UntilEnd", "0d61d7107d0d")
+@_native("translator.schema._core.UntilEnd", "0c0b75a882de")
 def _until_end(cp: _Compiler, node, sc: _Scope, stuck: str = "_Fail") -> str:
     """Items until the window ends; an item that consumes nothing is an error."""
     fn = sc.fn

@@ -32,7 +32,7 @@ from ..errors import DecodeError, EncodeError
 __all__ = [
     "Struct", "Len", "Length", "KeepRebuild", "Choice", "Reject",
     "parse", "build", "Layer", "Container", "ListContainer", "span_of", "Counted", "CountedArray",
-    "Octets", "Expected", "remaining", "AxdrOptional",
+    "Octets", "Expected", "remaining", "AxdrOptional", "UntilEnd",
 ]
 
 
@@ -344,6 +344,32 @@ class CountedArray(c.Subconstruct):
         Length._build(n, stream, context, path)
         for i, item in enumerate(obj):
             context._index = i
+            self.subcon._build(item, stream, context, path)
+        return obj
+
+    def _sizeof(self, context, path):
+        raise c.SizeofError("variable count", path=path)
+
+
+class UntilEnd(c.Subconstruct):
+    """Elements of ``subcon`` until the enclosing (sub)stream ends: BER components of an ACSE
+    APDU, HDLC parameters. An element that consumes nothing is an error, never a loop."""
+
+    def __init__(self, subcon, what: str):
+        super().__init__(subcon)
+        self.what = what
+
+    def _parse(self, stream, context, path):
+        items = ListContainer()
+        while remaining(stream) > 0:
+            before = stream.tell()
+            items.append(self.subcon._parsereport(stream, context, path))
+            if stream.tell() == before:
+                raise Expected(self.what, "nothing consumed")
+        return items
+
+    def _build(self, obj, stream, context, path):
+        for item in obj:
             self.subcon._build(item, stream, context, path)
         return obj
 

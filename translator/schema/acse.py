@@ -27,7 +27,7 @@ import construct as c
 from construct import this
 
 from . import initiate
-from ._core import Choice, Counted, Expected, ListContainer, Struct, remaining
+from ._core import Choice, Counted, Expected, Struct, UntilEnd, remaining
 
 __all__ = [
     "AARE",
@@ -330,28 +330,6 @@ UserInformation = Struct(
 
 # --- components ---------------------------------------------------------------------------------
 
-class _Components(c.Subconstruct):
-    """Components one after another until the enclosing length is used up (maybe none).
-
-    Every component takes at least two octets (tag and length), so the loop is bounded by the
-    input; a component that does not fit is an error at its offset, never skipped.
-    """
-
-    def _parse(self, stream, context, path):
-        items = ListContainer()
-        while remaining(stream) > 0:
-            items.append(self.subcon._parsereport(stream, context, path))
-        return items
-
-    def _build(self, obj, stream, context, path):
-        for item in obj:
-            self.subcon._build(item, stream, context, path)
-        return obj
-
-    def _sizeof(self, context, path):
-        raise c.SizeofError("variable number of components", path=path)
-
-
 def _apdu(table: Mapping[int, tuple[str, c.Construct]]) -> Struct:
     names = {name: tag for tag, (name, _) in table.items()}
     item = Struct(
@@ -359,7 +337,7 @@ def _apdu(table: Mapping[int, tuple[str, c.Construct]]) -> Struct:
         "value" / c.Switch(this.tag, {name: _Counted(schema) for name, schema in table.values()},
                            default=Counted(c.GreedyBytes)),
     )
-    return Struct("components" / Counted(_Components(item)))
+    return Struct("components" / Counted(UntilEnd(item, "an ACSE component")))
 
 
 _PROTOCOL_VERSION = _bit_string({0: "version1"})

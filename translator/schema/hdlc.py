@@ -26,10 +26,10 @@ with a bad CRC rebuilds exactly and a tree made from scratch gets correct CRCs).
 from __future__ import annotations
 
 import construct as c
-from construct import Container, ListContainer
+from construct import Container
 
 from ..crc import check_sequence
-from ._core import Expected, Struct, remaining
+from ._core import Expected, Struct, UntilEnd
 from .transparency import Stuffed
 
 __all__ = [
@@ -420,28 +420,7 @@ _Parameter = Struct(
 )
 
 
-class _UntilEnd(c.Subconstruct):
-    """Elements of ``subcon`` until the (sub)stream ends; one that does not parse is an error."""
-
-    def _parse(self, stream, context, path):
-        items = ListContainer()
-        while remaining(stream) > 0:
-            before = stream.tell()
-            items.append(self.subcon._parsereport(stream, context, path))
-            if stream.tell() == before:  # never loop without consuming input
-                raise Expected("a parameter", "nothing consumed")
-        return items
-
-    def _build(self, obj, stream, context, path):
-        for item in obj:
-            self.subcon._build(item, stream, context, path)
-        return obj
-
-    def _sizeof(self, context, path):
-        raise c.SizeofError("variable count", path=path)
-
-
-_ParameterList = _UntilEnd(_Parameter)
+_ParameterList = UntilEnd(_Parameter, "an HDLC parameter")
 
 HdlcParameters = Struct(
     "format_identifier" / c.Const(0x81, c.Int8ub),
