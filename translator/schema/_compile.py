@@ -1501,7 +1501,7 @@ def _field(sc: _Scope, name: str) -> str:
 
 
 @_native("translator.schema.axdr._Tag", "e44bd3743598")
-@_native("translator.schema.protection.StrictEnum", "ba278a49b326")
+@_native("translator.schema._core.StrictEnum", "ba278a49b326")
 def _strict_enum(cp: _Compiler, node, sc: _Scope) -> str:
     """An Enum whose ``_decode`` refuses values outside its mapping."""
     raw = cp.emit(node.subcon, sc)

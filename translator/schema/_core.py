@@ -33,6 +33,7 @@ __all__ = [
     "Struct", "Len", "Length", "KeepRebuild", "Choice", "Reject",
     "parse", "build", "Layer", "Container", "ListContainer", "span_of", "Counted", "CountedArray",
     "Octets", "Expected", "remaining", "AxdrOptional", "UntilEnd",
+    "StrictEnum", "BitFields",
 ]
 
 
@@ -375,6 +376,68 @@ class UntilEnd(c.Subconstruct):
 
     def _sizeof(self, context, path):
         raise c.SizeofError("variable count", path=path)
+
+
+class StrictEnum(c.Enum):
+    """An Enum refusing unknown values where they are read, so the error names the tag's offset."""
+
+    def __init__(self, subcon, what: str, **mapping: int):
+        super().__init__(subcon, **mapping)
+        self.what = what
+
+    def _decode(self, obj, context, path):
+        if obj not in self.decmapping:
+            known = ", ".join(f"{v} {k}" for k, v in self.encmapping.items())
+            raise Expected(f"{self.what} ({known})", f"0x{obj:02X}")
+        return self.decmapping[obj]
+
+
+class BitFields(c.Adapter):
+    """One octet shown as named bit fields (low bit, width[, value names]).
+
+    Every one of the eight bits belongs to a field, so building the fields gives back exactly
+    the octet that was read; there is no separate raw value that could disagree with them.
+    One-bit fields without names are booleans.
+    """
+
+    def __init__(self, *fields: tuple):
+        super().__init__(c.Int8ub)
+        self.fields = [(f[0], f[1], f[2], f[3] if len(f) > 3 else None) for f in fields]
+        covered = sum(((1 << width) - 1) << low for _, low, width, _ in self.fields)
+        if covered != 0xFF:
+            raise ValueError("BitFields must name all eight bits")
+
+    def _decode(self, obj, context, path):
+        out = Container()
+        for name, low, width, names in self.fields:
+            value = (obj >> low) & ((1 << width) - 1)
+            if names is not None:
+                known = value in names
+                out[name] = c.EnumIntegerString.new(value, names[value]) if known else value
+            elif width == 1:
+                out[name] = bool(value)
+            else:
+                out[name] = value
+        return out
+
+    def _encode(self, obj, context, path):
+        if isinstance(obj, int):
+            return obj
+        octet = 0
+        for name, low, width, names in self.fields:
+            value = obj[name]
+            if isinstance(value, c.EnumIntegerString):
+                value = int(value)
+            elif isinstance(value, str):
+                reverse = {v: k for k, v in (names or {}).items()}
+                if value not in reverse:
+                    raise c.ConstructError(f"{name}: unknown value {value!r}", path=path)
+                value = reverse[value]
+            value = int(value)
+            if not 0 <= value < 1 << width:
+                raise c.ConstructError(f"{name}: {value} does not fit in {width} bit(s)", path=path)
+            octet |= value << low
+        return octet
 
 
 class AxdrOptional(c.Subconstruct):

@@ -15,8 +15,7 @@ from typing import Any
 
 import construct as c
 
-from ._core import Counted, Struct
-from .protection import BitFields
+from ._core import BitFields, Counted, Struct
 
 __all__ = ["APDUS", "BlockControl", "GeneralBlockTransfer", "GbtMessage", "GbtReassembler"]
 

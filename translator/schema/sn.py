@@ -12,8 +12,7 @@ from __future__ import annotations
 import construct as c
 from construct import this
 
-from ._core import AxdrOptional, Choice, Counted, CountedArray, Struct
-from .protection import StrictEnum
+from ._core import AxdrOptional, Choice, Counted, CountedArray, StrictEnum, Struct
 from .xdlms import Boolean, DataAccessResult  # shared with the LN services: one definition
 
 __all__ = [

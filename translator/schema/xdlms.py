@@ -18,8 +18,7 @@ from typing import Any
 import construct as c
 from construct import this
 
-from ._core import AxdrOptional, Choice, Counted, CountedArray, Struct
-from .protection import StrictEnum
+from ._core import AxdrOptional, Choice, Counted, CountedArray, StrictEnum, Struct
 
 __all__ = [
     "ACTION_RESULT",
