@@ -109,9 +109,11 @@ def load_cases() -> list[Case]:
     def hexof(vid: str) -> bytes:
         return bytes.fromhex(vectors[vid]["hex"])
 
-    t1 = Target(">=1.9x (>=50k/s)", 50 / 25.7, 50_000)
-    t2 = Target(">=1.9x (>=20k/s)", 20 / 10.7, 20_000)
-    t3 = Target(">=1.06x (>=100k/s)", 100 / 94.7, 100_000)
+    # issue 3's targets: ratios to the named peer in the same run (DESIGN's 50k/s, 20k/s and
+    # 100k/s were measured on another machine and day)
+    t1 = Target(">=1.9x pydlms-client", 1.9, 50_000, "pydlms-client")
+    t2 = Target(">=1.9x pydlms-client", 1.9, 20_000, "pydlms-client")
+    t3 = Target(">=1.05x dlms-cosem", 1.05, 100_000, "dlms-cosem")
     t4 = Target(">=4x gurux-dlms", 4.0, None, "gurux-dlms")
 
     _require(vectors["hdlc-dlms-cosem-199"], "1224")
@@ -595,7 +597,10 @@ def version(name: str) -> str:
 
 
 def ratios(case: Case, cells: dict[str, Cell]) -> tuple[str, str]:
-    """(ours / best peer, whether the DESIGN target is met)."""
+    """(ours / best peer, whether the target ratio is met).
+
+    The issue states the targets as ratios measured in the same run (machines are noisy); the
+    absolute rates in the target column are DESIGN's figures from another machine and day."""
     peer_rates = {p: c.rate for p, c in cells.items() if p != OURS and c.rate}
     ours_rate = cells[OURS].rate
     if not ours_rate or not peer_rates:
@@ -607,8 +612,6 @@ def ratios(case: Case, cells: dict[str, Cell]) -> tuple[str, str]:
     if reference is None:
         return f"{ratio:.2f}x", "-"
     met = ours_rate / reference >= case.target.ratio
-    if case.target.absolute is not None:
-        met = met and ours_rate >= case.target.absolute
     return f"{ratio:.2f}x", "yes" if met else "no"
 
 
