@@ -154,3 +154,17 @@ def test_encode_hostile_xml_is_one_line_exit_1():
     assert r.returncode == 1
     assert r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     assert r.stderr.startswith("dlms: error:")
+
+
+def test_reader_closing_early_is_not_an_error():
+    # `dlms decode -f big.hex | head -1`: the pipe closes under us; no error line, no traceback
+    hexes = "\n".join(f.hex() for f in frames("hdlc-session-clock-jdlms")) * 200
+    p = subprocess.Popen([*DLMS, "decode", "--to", "json", "-"], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p.stdin.write(hexes)
+    p.stdin.close()
+    p.stdout.readline()
+    p.stdout.close()
+    err = p.stderr.read()
+    assert p.wait(timeout=60) == 0
+    assert "error" not in err and "Traceback" not in err

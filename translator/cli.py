@@ -189,6 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"dlms: error: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader stopped early (| head): not an error of ours
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except OSError as e:
         if args.debug:
             raise
