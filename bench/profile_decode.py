@@ -20,36 +20,22 @@ import cProfile
 import json
 import pstats
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_decode import time_it
+
 VECTORS = ROOT / "tests" / "vectors" / "vectors.json"
 DEFAULT = ("hdlc-dlms-cosem-199", "hdlc-iframe-aare-kmethy", "hdlc-ui-aidon-se-push")
 
 
 def best_us(fn: Callable[[], object], min_time: float, rounds: int) -> float:
-    """Microseconds per call: best round of N calls, N grown until a round lasts min_time."""
-    clock = time.perf_counter
-    n = 1
-    while True:
-        start = clock()
-        for _ in range(n):
-            fn()
-        elapsed = clock() - start
-        if elapsed >= min_time:
-            break
-        n = max(n * 2, int(n * min_time * 1.2 / elapsed) if elapsed > 0 else n * 10)
-    best = elapsed
-    for _ in range(rounds - 1):
-        start = clock()
-        for _ in range(n):
-            fn()
-        best = min(best, clock() - start)
-    return best / n * 1e6
+    """Microseconds per call, timed as bench_decode times every library (best of the rounds)."""
+    rate, _ = time_it(lambda _data: fn(), b"", min_time, rounds)
+    return 1e6 / rate
 
 
 def stages(data: bytes) -> dict[str, Callable[[], object]]:
