@@ -243,6 +243,13 @@ def _hdlc_at(buf: bytes, p: int, flag: bool, opened: bool, base: int) -> Frame |
     return Frame("hdlc", base + p, base + end + closing, frame, HdlcFrame)
 
 
+def _spare_flag(buf: bytes, i: int, base: int, expected: str) -> Garbage:
+    """A flag followed by another flag (or by the end): fill between frames, not an error."""
+    got = "another flag" if i + 1 < len(buf) else "end of data"
+    return Garbage("hdlc", base + i, base + i + 1,
+                   DecodeError("hdlc", base + i + 1, expected, got), "fill")
+
+
 def _find_hdlc_plain(buf: bytes, base: int) -> Iterator[Item]:
     n = len(buf)
     i = 0
@@ -250,18 +257,7 @@ def _find_hdlc_plain(buf: bytes, base: int) -> Iterator[Item]:
     while i < n:
         b = buf[i]
         if b == FLAG and (i + 1 == n or buf[i + 1] == FLAG):
-            yield Garbage(
-                "hdlc",
-                base + i,
-                base + i + 1,
-                DecodeError(
-                    "hdlc",
-                    base + i + 1,
-                    "an HDLC frame after the flag",
-                    "another flag" if i + 1 < n else "end of data",
-                ),
-                "fill",
-            )
+            yield _spare_flag(buf, i, base, "an HDLC frame after the flag")
             i += 1
             after_flag = False
             continue
@@ -312,18 +308,7 @@ def _find_hdlc_stuffed(buf: bytes, base: int) -> Iterator[Item]:
     after_flag = False
     while i < n:
         if buf[i] == FLAG and (i + 1 == n or buf[i + 1] == FLAG):
-            yield Garbage(
-                "hdlc",
-                base + i,
-                base + i + 1,
-                DecodeError(
-                    "hdlc",
-                    base + i + 1,
-                    "a stuffed HDLC frame after the flag",
-                    "another flag" if i + 1 < n else "end of data",
-                ),
-                "fill",
-            )
+            yield _spare_flag(buf, i, base, "a stuffed HDLC frame after the flag")
             i += 1
             after_flag = False
             continue
