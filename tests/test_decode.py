@@ -297,3 +297,22 @@ def test_ua_whose_group_length_leaves_parameters_outside_is_read_and_noted():
     assert values["max_info_field_length_transmit"] == 0x80
     assert values["window_size_transmit"] == 1
     assert encode(msg) == raw
+
+
+# UDP payloads of captures/andrebdo_udp4059_hdlc_and_4_32_llc.pcap (packets 42, 45, 46): the
+# IEC 61334-4-32 LLC header 90 01 01, then the APDU.
+LLC_432_PAYLOADS = {
+    "exception_response": "900101d80101",
+    "aare": "9001016129a109060760857405080101a203020100a305a103020100be10040e0800065f1f040000181f00800007",
+    "event_notification_request": "900101c20000070000636207ff0201010202090c07e2030c01113027000000001101",
+}
+
+
+@pytest.mark.parametrize("service", sorted(LLC_432_PAYLOADS))
+def test_iec_61334_4_32_llc_before_the_apdu(service):
+    raw = bytes.fromhex(LLC_432_PAYLOADS[service])
+    msg = decode(raw, layer="apdu")
+    assert str(msg.llc.profile) == "iec61334_4_32"
+    assert (msg.llc.destination_lsap, msg.llc.source_lsap) == (1, 1)
+    assert str(msg.apdu.tag) == service and msg.apdu_offset == 3
+    assert encode(msg) == raw
