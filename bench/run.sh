@@ -10,16 +10,11 @@ if [ ! -x "$venv/bin/python" ]; then
   "${PYTHON:-python3}" -m venv "$venv"
 fi
 
-# Reinstall only when requirements.txt or the project's pyproject.toml changed.
+# Reinstall only when the project's pyproject.toml (and so its [bench] extra) changed.
 stamp="$venv/.bench-installed"
-want="$(cat "$here/requirements.txt" "$root/pyproject.toml" 2>/dev/null | sha256sum | cut -d' ' -f1)"
+want="$(sha256sum < "$root/pyproject.toml" | cut -d' ' -f1)"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  "$venv/bin/python" -m pip install -q -r "$here/requirements.txt"
-  if [ -f "$root/pyproject.toml" ]; then
-    "$venv/bin/python" -m pip install -q -e "$root"
-  else
-    echo "bench: no pyproject.toml yet; translator is imported from the source tree" >&2
-  fi
+  "$venv/bin/python" -m pip install -q -e "$root[bench]"
   echo "$want" > "$stamp"
 fi
 
