@@ -19,6 +19,7 @@ from .schema.axdr import Data
 from .schema.gbt import GbtReassembler
 from .schema.hdlc import HdlcParameters
 from .schema.llc import LlcHeader
+from .security import MissingSecurityInfo, SecurityError, unprotect_message_apdu
 from .stream.framing import Frame, Garbage
 
 __all__ = [
@@ -124,8 +125,6 @@ def unprotect_into(msg: Message, keys, context) -> None:
     A missing key or system title is a note (the ciphertext stays opaque); a failed tag, a bad
     signature or an unsupported suite is an error of the message.
     """
-    from .security import MissingSecurityInfo, SecurityError, unprotect_message_apdu
-
     try:
         msg.security = unprotect_message_apdu(msg.apdu, keys, context)
     except MissingSecurityInfo as e:

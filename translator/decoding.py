@@ -19,6 +19,7 @@ from .errors import ChecksumError, DecodeError, EncodeError
 from .message import Message
 from .schema import _core
 from .schema.axdr import Data
+from .security import Keyring, Keys, SecurityContext
 from .stream import framing
 from .stream.framing import Garbage
 
@@ -62,19 +63,15 @@ def decode_all(data: bytes, keys=None, layer: str | None = None,
 
 
 def _keyring(keys):
-    if keys is None:
-        return None
+    if keys is None or isinstance(keys, (Keyring, Keys)):
+        return keys
     if isinstance(keys, (str, bytes)) or hasattr(keys, "__fspath__"):
-        from .security import Keyring
-
         return Keyring.load(keys)
     return keys
 
 
 def _context(system_title):
     """A security context; a given system title stands for both ends (a lone APDU's sender)."""
-    from .security import SecurityContext
-
     ctx = SecurityContext()
     if system_title is not None:
         title = bytes.fromhex(system_title) if isinstance(system_title, str) else bytes(system_title)

@@ -30,6 +30,10 @@ def sent_by_client(plain_name: str | None) -> bool | None:
     return plain_name in CLIENT_SERVICES
 
 
+_OWN_TITLE_FIELD = {"aarq": "calling_ap_title", "aare": "responding_ap_title"}
+"""The ACSE APDU field naming its sender's system title."""
+
+
 @dataclass(repr=False)
 class SecurityContext:
     """Per-association facts; ``unprotect_message_apdu`` reads and updates it."""
@@ -53,7 +57,7 @@ class SecurityContext:
     def observe(self, apdu: Any) -> None:
         """Learn the system titles from an AARQ's calling-AP-title or an AARE's responding one."""
         name = str(apdu.get("tag")) if isinstance(apdu, dict) else None
-        field = {"aarq": "calling_ap_title", "aare": "responding_ap_title"}.get(name or "")
+        field = _OWN_TITLE_FIELD.get(name or "")
         if field is None:
             return
         title = component(apdu, field)

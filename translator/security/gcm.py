@@ -61,16 +61,23 @@ def check_key(key: bytes, suite: int, name: str, system_title: bytes | None) -> 
 
 def ctr(key: bytes, iv: bytes, data: bytes) -> bytes:
     """GCM's keystream alone: AES-CTR from counter block IV || 00000002 (no tag is checked)."""
-    cipher = Cipher(algorithms.AES(key), modes.CTR(counter_block(iv, 2))).encryptor()
+    cipher = Cipher(_aes(bytes(key)), modes.CTR(counter_block(iv, 2))).encryptor()
     return cipher.update(bytes(data)) + cipher.finalize()
 
 
 def gmac(key: bytes, iv: bytes, aad: bytes) -> bytes:
     """The 12-octet GMAC of ``aad`` (GCM over an empty plaintext)."""
-    cipher = Cipher(algorithms.AES(key), modes.GCM(iv)).encryptor()
+    cipher = Cipher(_aes(bytes(key)), modes.GCM(iv)).encryptor()
     cipher.authenticate_additional_data(aad)
     cipher.finalize()
     return cipher.tag[:TAG_LENGTH]
+
+
+@lru_cache(maxsize=64)
+def _aes(key: bytes) -> algorithms.AES:
+    """The AES algorithm object of a key, made once per key (it validates the key each time it
+    is made); bounded, and neither lru_cache nor ``algorithms.AES`` ever shows the key."""
+    return algorithms.AES(key)
 
 
 @lru_cache(maxsize=256)
@@ -90,7 +97,7 @@ def encrypt(sc: int, key: bytes, system_title: bytes, invocation_counter: int, p
     if auth and authentication_key is None:
         raise SecurityError("authentication needs an authentication key")
     if auth and enc:
-        cipher = Cipher(algorithms.AES(key), modes.GCM(iv)).encryptor()
+        cipher = Cipher(_aes(bytes(key)), modes.GCM(iv)).encryptor()
         cipher.authenticate_additional_data(authenticated_data(sc, authentication_key, header))
         text = cipher.update(plaintext) + cipher.finalize()
         return text, cipher.tag[:TAG_LENGTH]
@@ -114,7 +121,7 @@ def decrypt(sc: int, key: bytes, system_title: bytes, invocation_counter: int, c
         raise SecurityError("security control has the A bit but there is no authentication tag")
     if auth and authentication_key is not None:
         if enc:
-            cipher = Cipher(algorithms.AES(key), modes.GCM(iv, bytes(tag), min_tag_length=TAG_LENGTH))
+            cipher = Cipher(_aes(bytes(key)), modes.GCM(iv, bytes(tag), min_tag_length=TAG_LENGTH))
             d = cipher.decryptor()
             d.authenticate_additional_data(authenticated_data(sc, authentication_key, header))
             try:

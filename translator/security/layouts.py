@@ -7,7 +7,9 @@ keeps "no bytes written by hand" true for the security layer too (DESIGN section
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import construct as c
@@ -35,15 +37,42 @@ __all__ = [
 
 SYSTEM_TITLE_LENGTH = 8
 
-# The three layouts built for every APDU are compiled (construct's code generation): building
-# them interpreted costs more than the AES work they feed.
+# The three layouts built for every APDU must cost less than the AES work they feed: the IV and
+# the counter block pack through the ``struct`` format their declaration amounts to (``_packer``),
+# the AAD is compiled (construct's code generation) and its SC || AK prefix cached.
 
-_IV = c.Struct("system_title" / c.Bytes(SYSTEM_TITLE_LENGTH),
-               "invocation_counter" / c.Int32ub).compile()
+_IV_LAYOUT = c.Struct("system_title" / c.Bytes(SYSTEM_TITLE_LENGTH),
+                      "invocation_counter" / c.Int32ub)
 """GCM IV (Green Book 9.2.7.2.4): system title (8) || invocation counter (4), 96 bits."""
 
-_COUNTER_BLOCK = c.Struct("iv" / c.Bytes(12), "counter" / c.Int32ub).compile()
+_COUNTER_BLOCK_LAYOUT = c.Struct("iv" / c.Bytes(12), "counter" / c.Int32ub)
 """A GCM counter block: IV || 32-bit counter; the plaintext is ciphered from counter 2 on."""
+
+
+def _packer(layout: c.Struct) -> struct.Struct:
+    """The ``struct`` format a Struct of fixed-length Bytes and big-endian integers amounts to.
+
+    Derived from the declaration (not retyped), so the layout stays the one source; construct
+    builds these very fields with ``struct`` itself, and packing skips its per-call machinery
+    (the IV is built for every APDU). Any other field kind is refused at import.
+    """
+    fmt = ">"
+    for field in layout.subcons:
+        sub = field.subcon if isinstance(field, c.Renamed) else field
+        if isinstance(sub, c.Bytes) and isinstance(sub.length, int):
+            fmt += f"{sub.length}s"
+        elif isinstance(sub, c.FormatField) and sub.fmtstr[:1] == ">":
+            fmt += sub.fmtstr[1:]
+        else:
+            raise TypeError(f"{field!r} has no fixed struct format")
+    packer = struct.Struct(fmt)
+    if packer.size != layout.sizeof():
+        raise TypeError(f"{layout!r} does not pack to its own size")
+    return packer
+
+
+_IV = _packer(_IV_LAYOUT)
+_COUNTER_BLOCK = _packer(_COUNTER_BLOCK_LAYOUT)
 
 _AAD = c.Struct(
     "security_control" / c.Int8ub,                 # the octet as sent (see SecurityControl)
@@ -51,7 +80,10 @@ _AAD = c.Struct(
     "header" / c.Bytes(c.len_(c.this.header)),
     "plaintext" / c.Bytes(c.len_(c.this.plaintext)),
 ).compile()
-"""Additional authenticated data: SC || AK [|| general-ciphering header] [|| plaintext (A only)]."""
+"""Additional authenticated data: SC || AK [|| general-ciphering header] [|| plaintext (A only)].
+
+Header and plaintext are the two trailing fields, each exactly its own octets, so the AAD is
+the schema-built SC || AK (cached per pair, see ``_aad_prefix``) followed by them."""
 
 _GENERAL_HEADER_SCHEMA = _core.Struct(*_GENERAL_HEADER)
 """transaction-id, originator- and recipient-system-title, date-time, other-information: the
@@ -101,19 +133,32 @@ def initialization_vector(system_title: bytes, invocation_counter: int) -> bytes
                             f"octet(s); the GCM IV needs {SYSTEM_TITLE_LENGTH}")
     if not 0 <= invocation_counter < 1 << 32:
         raise SecurityError(f"invocation counter {invocation_counter} does not fit 32 bits")
-    return _IV.build({"system_title": system_title, "invocation_counter": invocation_counter})
+    return _IV.pack(system_title, invocation_counter)
 
 
 def counter_block(iv: bytes, counter: int) -> bytes:
-    return _COUNTER_BLOCK.build({"iv": iv, "counter": counter})
+    iv = bytes(iv)
+    if len(iv) != 12:
+        raise SecurityError(f"a GCM counter block needs a 12-octet IV, not {len(iv)}")
+    return _COUNTER_BLOCK.pack(iv, counter)
+
+
+@lru_cache(maxsize=64)
+def _aad_prefix(sc: int, authentication_key: bytes) -> bytes:
+    """SC || AK as the schema builds it; cached because both repeat for every APDU of an
+    association (a bounded cache: its keys are never shown, lru_cache has no repr of them)."""
+    return _AAD.build({"security_control": sc, "authentication_key": authentication_key,
+                       "header": b"", "plaintext": b""})
 
 
 def authenticated_data(sc: int | Mapping[str, Any], authentication_key: bytes,
                        header: bytes = b"", plaintext: bytes = b"") -> bytes:
     if not isinstance(sc, int):
         sc = security_control_octet(sc)
-    return _AAD.build({"security_control": sc, "authentication_key": bytes(authentication_key),
-                       "header": bytes(header), "plaintext": bytes(plaintext)})
+    prefix = _aad_prefix(sc, bytes(authentication_key))
+    if header or plaintext:
+        return prefix + bytes(header) + bytes(plaintext)
+    return prefix
 
 
 def general_header(fields: Mapping[str, Any]) -> bytes:

@@ -14,7 +14,8 @@ fails raises ``TagMismatchError``; a missing key or system title raises a ``Miss
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
+from functools import lru_cache
 from typing import Any
 
 import construct as c
@@ -119,6 +120,21 @@ class Unprotected:
                 f"system title {describe_title(self.system_title)}, {state}>")
 
 
+_FIELD_NAMES = tuple(f.name for f in fields(Unprotected))
+_FIELD_DEFAULTS = tuple(f.default for f in fields(Unprotected))
+_REQUIRED = sum(d is MISSING for d in _FIELD_DEFAULTS)
+
+
+def _unprotected(*values: Any) -> Unprotected:
+    """``Unprotected(*values)`` on the per-APDU path: the same fields in the same order, set
+    without the frozen dataclass's one ``object.__setattr__`` call per field."""
+    if not _REQUIRED <= len(values) <= len(_FIELD_NAMES):
+        return Unprotected(*values)     # the constructor's own error
+    obj = object.__new__(Unprotected)
+    obj.__dict__.update(zip(_FIELD_NAMES, values + _FIELD_DEFAULTS[len(values):]))
+    return obj
+
+
 def as_keyring(keys: Keyring | Keys | None) -> Keyring:
     if isinstance(keys, Keyring):
         return keys
@@ -133,13 +149,16 @@ _GENERAL_SERVICES = {"general_glo_ciphering": "general-glo", "general_ded_cipher
                      "general_ciphering": "general-ciphering", "general_signing": "general-signing"}
 
 
+@lru_cache(maxsize=64)
 def service_of(protected_name: str) -> str:
-    """glo, ded, general-glo, general-ded, general-ciphering or general-signing."""
+    """glo, ded, general-glo, general-ded, general-ciphering or general-signing (cached: the
+    names are the protected APDUs' few tag names)."""
     if protected_name in _GENERAL_SERVICES:
         return _GENERAL_SERVICES[protected_name]
     return protected_name.split("_", 1)[0]
 
 
+@lru_cache(maxsize=64)
 def _plain_name(protected_name: str) -> str | None:
     """The APDU a glo-/ded- service APDU carries (e.g. get_request), None for general ones."""
     tag = UNPROTECTED_TAG.get(APDU_TAGS[protected_name])
@@ -174,20 +193,17 @@ def _decipher(apdu: Any, name: str, ring: Keyring, system_title: bytes | None,
               context: SecurityContext | None, location: str) -> Unprotected:
     body = apdu["body"]
     header = security_header(body)
-    content = body.get("ciphered_content", body)
-    sc_offset = _core.span_of(content, "security_control")
-    offset = sc_offset[0] if sc_offset else None
     if header.compression:
         raise UnsupportedSecurityError("compressed APDUs (security control bit 7) are not "
-                                       "supported", offset)
+                                       "supported", _sc_offset(body))
     if header.security_suite_id not in gcm.KEY_LENGTHS:
         raise UnsupportedSecurityError(f"security suite {header.security_suite_id} is not "
-                                       "supported (0, 1 and 2 are)", offset)
+                                       "supported (0, 1 and 2 are)", _sc_offset(body))
     auth, enc = header.authentication, header.encryption
     if not (auth or enc):
         raise UnsupportedSecurityError(f"{name} with security control "
                                        f"0x{header.security_control:02X} applies neither "
-                                       "authentication nor encryption", offset)
+                                       "authentication nor encryption", _sc_offset(body))
     service = service_of(name)
     plain_name = _plain_name(name)
     title = header.system_title or system_title
@@ -218,17 +234,28 @@ def _decipher(apdu: Any, name: str, ring: Keyring, system_title: bytes | None,
         notes.append("encryption only: no authentication tag to verify")
 
     decoded, error = _decode_plaintext(plaintext)
-    where = (f"for system title {describe_title(title)}, invocation counter "
-             f"{header.invocation_counter}")
     if error is not None and enc and not verified:
-        raise SecurityError(f"deciphered text is no valid APDU {where} (wrong key? without a "
-                            f"checked tag a wrong key cannot be told apart): {error}")
+        raise SecurityError(f"deciphered text is no valid APDU {_where(title, header)} (wrong "
+                            f"key? without a checked tag a wrong key cannot be told apart): "
+                            f"{error}")
     if decoded is not None and plain_name is not None and str(decoded["tag"]) != plain_name:
         # The tag octet is outside the AAD: a changed one shows only as this disagreement.
         raise SecurityError(f"{name} carries a {decoded['tag']} APDU instead of a {plain_name} "
-                            f"{where}")
-    return Unprotected(service, name, plaintext, decoded, error, verified, enc, header,
-                       bytes(title), "; ".join(notes) or None, location, apdu.get("_span"))
+                            f"{_where(title, header)}")
+    return _unprotected(service, name, plaintext, decoded, error, verified, enc, header,
+                        bytes(title), "; ".join(notes) or None, location, apdu.get("_span"))
+
+
+def _sc_offset(body: Any) -> int | None:
+    """Where the security control octet is (for error messages only)."""
+    span = _core.span_of(body.get("ciphered_content", body), "security_control")
+    return span[0] if span else None
+
+
+def _where(title: bytes, header: SecurityHeader) -> str:
+    """Which APDU an error is about (built only when there is an error)."""
+    return (f"for system title {describe_title(title)}, invocation counter "
+            f"{header.invocation_counter}")
 
 
 def _decode_plaintext(plaintext: bytes) -> tuple[Any, DecodeError | None]:
