@@ -187,10 +187,9 @@ class ResultSourceDiagnostic(Format):
         self.by_element = {v: k for k, v in self.names.items()}
 
     def write(self, value, el, ctx):
-        child = El(self.names[str(value["tag"])])
-        n = int(value["value"]["value"])
-        child.set("Value", format(n, "02X") if ctx.hex else str(n))
-        el.add(child)
+        n = int(value["value"]["value"])  # a leaf written out at once: digits need no escaping
+        text = format(n, "02X") if ctx.hex else str(n)
+        el.children.append(f'<{self.names[str(value["tag"])]} Value="{text}" />')
         el.container = True
         _mark_widths(value, el, ctx)
 
@@ -215,7 +214,8 @@ class UserInformation(Format):
 
     def write(self, value, parent, ctx):
         xdlms = value["value"]
-        extra = [("ui." + p if p else "ui", w) for p, w in _levels(value)]
+        levels = _levels(value)
+        extra = [("ui." + p if p else "ui", w) for p, w in levels] if levels else levels
         need = bool(extra)
         if str(xdlms["tag"]) in _PLAIN:  # decoded by the same schema as a top-level APDU
             el = ctx.tables.apdu_write(xdlms, parent, ctx, need)
@@ -261,12 +261,13 @@ _PLAIN = frozenset(name for name, _ in initiate.APDUS.values())
 def _levels(value: Any) -> list[tuple[str, int]]:
     """The widths of the component and of its OCTET STRING (the APDU inside has its own)."""
     out = []
-    w = widths.own_width(value)
+    w = value.get("_width") if isinstance(value, dict) else widths.own_width(value)
     if w:
-        out.append(("", w))
-    w = widths.own_width(value["value"])
+        out.append(("", int(w)))
+    inner = value["value"]
+    w = inner.get("_width") if isinstance(inner, dict) else widths.own_width(inner)
     if w:
-        out.append(("value", w))
+        out.append(("value", int(w)))
     return out
 
 

@@ -142,7 +142,7 @@ def _address_el(tag: str, addr: Any, ctx: OutCtx) -> El | str:
     value = int(addr["address"])
     size = int(addr["size"])
     if size == (1 if value < 0x80 else 2 if value < 0x4000 else 4):
-        return f'<{tag} Value="{_num(value, ctx)}" />'
+        return "<" + tag + ' Value="' + (format(value, "X") if ctx.hex else str(value)) + '" />'
     el = El(tag, {"Value": _num(value, ctx)})
     ctx.mark(el, "size", str(size))
     return el
@@ -166,26 +166,25 @@ def _address_in(el: Any, ctx: InCtx) -> dict:
     return {"size": n, "address": value}
 
 
+_H_ELEMENT, _H_TARGET, _H_SOURCE = _H["element"], _H["target"], _H["source"]
+_H_FRAME_TYPE = f'<{_H["frame_type"]} Value="'
+
+
 def _hdlc(item: Any, body: Body, ctx: OutCtx) -> El:
     f = item.frame
     info = f.get("information")
     length = int(f["format"]["length"])
-    el = El(_H["element"], {"len": _num(length - 1 if info is not None else length + 2, ctx)},
+    el = El(_H_ELEMENT, {"len": _num(length - 1 if info is not None else length + 2, ctx)},
             container=True)
-    el.add(_address_el(_H["target"], f["destination_address"], ctx))
-    el.add(_address_el(_H["source"], f["source_address"], ctx))
+    add = el.children.append
+    add(_address_el(_H_TARGET, f["destination_address"], ctx))
+    add(_address_el(_H_SOURCE, f["source_address"], ctx))
     control = int(f["control"]["value"])
-    el.add(f'<{_H["frame_type"]} Value="{control:02X}" />')
-    if f.get("opening_flag") is False:
-        ctx.mark(el, "opening-flag", "false")
-    if f.get("closing_flag") is False:
-        ctx.mark(el, "closing-flag", "false")
-    if f.get("hcs_ok") is False:
-        ctx.mark(el, "hcs", hexstr(f["hcs"]))
-    if f.get("fcs_ok") is False:
-        ctx.mark(el, "fcs", hexstr(f["fcs"]))
-    if f.get("escaped"):
-        ctx.mark(el, "escaped", " ".join(str(i) for i in f["escaped"]))
+    add(_H_FRAME_TYPE + format(control, "02X") + '" />')
+    get = f.get
+    if (get("opening_flag") is False or get("closing_flag") is False or get("hcs_ok") is False
+            or get("fcs_ok") is False or get("escaped")):  # a frame Gurux cannot show as is
+        _mark_frame(el, f, ctx)
     segmented = bool(f["format"]["segmentation"])
     if segmented != (body.kind == "next"):
         ctx.mark(el, "segmented", "true" if segmented else "false")
@@ -206,6 +205,20 @@ def _hdlc(item: Any, body: Body, ctx: OutCtx) -> El:
     if child is not None:
         el.add(child)
     return el
+
+
+def _mark_frame(el: El, f: Any, ctx: OutCtx) -> None:
+    """Our attributes for missing flags, a stored bad HCS/FCS and octet stuffing."""
+    if f.get("opening_flag") is False:
+        ctx.mark(el, "opening-flag", "false")
+    if f.get("closing_flag") is False:
+        ctx.mark(el, "closing-flag", "false")
+    if f.get("hcs_ok") is False:
+        ctx.mark(el, "hcs", hexstr(f["hcs"]))
+    if f.get("fcs_ok") is False:
+        ctx.mark(el, "fcs", hexstr(f["fcs"]))
+    if f.get("escaped"):
+        ctx.mark(el, "escaped", " ".join(str(i) for i in f["escaped"]))
 
 
 def _parameters(kind: str, parameters: Any, ctx: OutCtx) -> El:

@@ -17,7 +17,7 @@ from . import widths
 from .comments import field_comment
 from .context import Cursor, InCtx, OutCtx, fail
 from .data import DATA
-from .formats import FORMATS, qty_text
+from .formats import FORMATS, Format, qty_text
 from .spec import simple_spec
 from .writer import Comment, El
 
@@ -61,7 +61,7 @@ class TypeNode(Node):
             self.typ.write(value, parent, ctx)
             return
         el = El(self.element, container=True)
-        parent.add(el)
+        parent.children.append(el)
         self.typ.write(value, el, ctx)
 
     def read(self, cur, parent, ctx):
@@ -87,20 +87,24 @@ class ComponentsNode(TypeNode):
 class FormatNode(Node):
     """A leaf: a format writes the Value (or a few child elements)."""
 
-    __slots__ = ("fmt",)
+    __slots__ = ("fmt", "head", "text")
 
     def __init__(self, spec: dict, fmt: Any) -> None:
         super().__init__(spec)
         self.fmt = fmt
+        # bound once: the hot path of every leaf; None when the format never gives a plain Value
+        self.text = fmt.text if type(fmt).text is not Format.text else None
+        self.head = f'<{self.element} Value="'
 
     def write(self, value, parent, ctx):
         if self.element is None:
             self.fmt.write(value, parent, ctx)
             return
-        text = self.fmt.text(value, ctx)
-        if text is not None:
-            parent.children.append(f'<{self.element} Value="{text}" />')
-            return
+        if self.text is not None:
+            text = self.text(value, ctx)
+            if text is not None:
+                parent.children.append(self.head + text + '" />')
+                return
         el = El(self.element)
         self.fmt.write(value, el, ctx)
         parent.add(el)
@@ -154,11 +158,19 @@ class Struct:
         self.first_tags: frozenset[str] = frozenset()
 
     def write(self, value, el, ctx):
+        if not ctx.comments:  # the common case, without the comment checks
+            for f in self.fields:
+                name = f.name
+                v = value.get(name) if name else value
+                if v is None and f.optional:
+                    continue
+                f.write(v, el, ctx)
+            return
         for f in self.fields:
             v = value.get(f.name) if f.name else value
             if v is None and f.optional:
                 continue
-            if ctx.comments and f.name:
+            if f.name:
                 text = field_comment(f.name, v)
                 if text:
                     el.add(Comment(text))
@@ -227,9 +239,10 @@ class Components:
         w = widths.own_width(value)
         if w:
             ctx.mark(el, "len", str(w))
+        nodes = self.nodes
         for item in value:
             tag = item["tag"]
-            node = self.nodes.get(str(tag)) if isinstance(tag, str) else None
+            node = nodes.get(tag) if isinstance(tag, str) else None  # str subclasses hash alike
             if node is None:
                 child = El(self.unknown.element, {"Tag": format(int(tag), "02X")})
                 self.unknown.fmt.write(item["value"], child, ctx)

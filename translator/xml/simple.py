@@ -86,6 +86,10 @@ def _message_elements(msg: Message, ctx: OutCtx, whole: bool) -> list:
         if msg.llc is not None:
             ctx.mark(el, "llc", hexstr(msg.raw[:3]))
         return holder.children + _unshown(msg, ctx)
+    if not msg.parts and len(msg.frames) == 1 and ctx.deciphered is None and not (
+            ctx.comments and msg.apdu is not None and msg.blocks):  # one frame alone
+        item = msg.frames[0]
+        return [frame_element(item, _body(msg, item), ctx)]
     parts = msg.parts if whole else []
     pairs = [(f, _body(p, f)) for p in parts for f in p.frames]
     pairs += [(f, _body(msg, f)) for f in msg.frames]
@@ -128,6 +132,13 @@ def to_xml(message: Message | Iterable[Message], dialect: str = "simple", number
     ctx = OutCtx(TABLES, numbers, comments)
     if isinstance(message, Message):
         elements = message_elements(message, ctx)
+        if len(elements) == 1 and type(elements[0]) is El:  # one frame, nothing after it
+            root = elements[0]
+            if not ctx.hex:
+                ctx.mark(root, "numbers", "dec")
+            if ctx.ns_used:
+                root.attrs = {f"xmlns:{NS_PREFIX}": NS, **(root.attrs or {})}
+            return serialize(root, root_flat=root.tag in ENVELOPES or root.tag == MESSAGES)
         several = sum(isinstance(e, El) for e in elements) != 1
     else:
         elements = [e for m in message for e in message_elements(m, ctx, whole=False)]

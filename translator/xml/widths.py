@@ -50,9 +50,41 @@ def own_width(v: Any) -> int | None:
     return None
 
 
+def _any(v: Any) -> bool:
+    """Whether the subtree of ``v`` may hold a non-minimal width: the cheap walk (no paths) that
+    lets ``collect`` skip its work in the common case; a false alarm only costs that work."""
+    if isinstance(v, dict):
+        if v.get("_width"):
+            return True
+        for key, sub in v.items():
+            t = type(sub)
+            if t in _PLAIN:
+                continue
+            if t is EnumIntegerString:  # enum values: a width only where a reader put one
+                if "width" in sub.__dict__ and key[0] != "_":
+                    return True
+                continue
+            if key[0] != "_":
+                if isinstance(sub, (dict, list)):
+                    if _any(sub):
+                        return True
+                elif getattr(sub, "width", None) and own_width(sub):
+                    return True
+        return False
+    if getattr(v, "width", None) and own_width(v):  # own_width needs a width attribute
+        return True
+    if isinstance(v, list):
+        for sub in v:
+            if type(sub) not in _PLAIN and _any(sub):
+                return True
+    return False
+
+
 def collect(v: Any, path: str = "", out: list | None = None) -> list[tuple[str, int]]:
     """Every non-minimal width in the subtree of ``v``: (dotted path, octets)."""
     if out is None:
+        if type(v) in _PLAIN or not _any(v):  # the common case: nothing to say, no paths built
+            return []
         out = []
     if type(v) in _PLAIN:
         return out
