@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from translator.capture.pcapfile import PcapWriter, TcpConversation
-from translator.capture.tshark import find_tshark, tshark_command
+from translator.capture.tshark import find_tshark, tcp_exchange, tshark_command
 
 SESSIONS = ("gurux_session_wrapper_tcp4059.pcapng",
             "gurux_session_hdlc_tcp4059_suite0_hlsgmac.pcapng",
@@ -57,19 +57,6 @@ me, child = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resourc
 print(json.dumps(dict(records=n, errors=errors, wall=wall, cpu=cpu, rss=me.ru_maxrss,
                       tshark_rss=child.ru_maxrss, tshark_cpu=child.ru_utime + child.ru_stime)))
 """
-
-
-def session(path: Path) -> list[tuple[int, bytes]]:
-    """(side, payload) of a real capture's one TCP connection; side 0 sent first (client)."""
-    out = subprocess.run([find_tshark(), "-r", str(path), "-T", "fields", "-e", "tcp.srcport",
-                          "-e", "tcp.payload"], capture_output=True, text=True, check=True).stdout
-    first, exchange = None, []
-    for line in out.splitlines():
-        port, payload = line.split("\t")
-        if payload:
-            first = first or port
-            exchange.append((0 if port == first else 1, bytes.fromhex(payload)))
-    return exchange
 
 
 def build(path: Path, sessions: list[list[tuple[int, bytes]]], messages: int) -> tuple[int, int]:
@@ -127,7 +114,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the capture files")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    sessions = [session(ROOT / "captures" / name) for name in SESSIONS]
+    sessions = [tcp_exchange(ROOT / "captures" / name) for name in SESSIONS]
     print(f"sessions: {', '.join(f'{n} ({len(s)} messages)' for n, s in zip(SESSIONS, sessions))}")
     version = subprocess.run([find_tshark(), "--version"], capture_output=True, text=True,
                              check=True).stdout.splitlines()[0]

@@ -28,22 +28,14 @@ from translator.capture.pcapfile import (
     TcpConversation,
 )
 from translator.capture.streams import Delivery, Gap, TcpDirection
+from translator.capture.tshark import tcp_exchange
 
 CLIENT, SERVER = ("10.0.0.2", 40000), ("10.0.0.1", 4059)
 
 
 def session(name: str) -> list[tuple[int, bytes]]:
     """The payloads of a real capture as (side, octets), side 0 = the first sender (client)."""
-    out = subprocess.run(["tshark", "-r", str(capture_path(name)), "-T", "fields",
-                          "-e", "tcp.srcport", "-e", "tcp.payload"],
-                         capture_output=True, text=True, check=True).stdout
-    first, exchange = None, []
-    for line in out.splitlines():
-        port, payload = line.split("\t")
-        if payload:
-            first = first or port
-            exchange.append((0 if port == first else 1, bytes.fromhex(payload)))
-    return exchange
+    return tcp_exchange(capture_path(name))
 
 
 def write(path: Path, segments: list[tuple[int, bytes]], cut: dict[int, int] | None = None,

@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-__all__ = ["FIELDS", "CaptureError", "Packet", "Problem", "find_tshark", "packets",
+__all__ = ["FIELDS", "CaptureError", "Packet", "Problem", "find_tshark", "packets", "tcp_exchange",
            "tshark_command"]
 
 FIELDS = (
@@ -248,3 +248,18 @@ def _complaint(stderr: str) -> str:
     lines = [ln.strip() for ln in stderr.splitlines()]
     keep = [ln for ln in lines if ln and "Running as user" not in ln and "dangerous" not in ln]
     return " ".join(keep)
+
+
+def tcp_exchange(path: str) -> list[tuple[int, bytes]]:
+    """The TCP payloads of a one-connection capture as (side, octets), side 0 = the first
+    sender (the client), straight from tshark's field export: the input the bench and the
+    re-segmenting tests rebuild captures from."""
+    out = subprocess.run([find_tshark(), "-r", str(path), "-T", "fields", "-e", "tcp.srcport",
+                          "-e", "tcp.payload"], capture_output=True, text=True, check=True).stdout
+    first, exchange = None, []
+    for line in out.splitlines():
+        port, payload = line.split("\t")
+        if payload:
+            first = first or port
+            exchange.append((0 if port == first else 1, bytes.fromhex(payload)))
+    return exchange
