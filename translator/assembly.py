@@ -41,8 +41,9 @@ class Assembler:
     """Frames of one byte stream in arrival order -> complete messages.
 
     ``push`` takes one framing item (``Frame`` or ``Garbage`` over ``buf`` whose first octet is at
-    ``base``) and returns the messages it completed; ``finish`` returns what is left open
-    (segments without their last frame, block sequences without their last block), marked.
+    ``base``) and returns the messages it made (a segment or block is a message at once);
+    ``finish`` marks with an error what is left open (segments without their last frame, block
+    sequences without their last block) on the messages already returned.
     Segments and blocks are joined per direction (source and destination address or wPort).
     """
 
