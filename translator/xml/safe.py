@@ -74,6 +74,11 @@ def parse(text: str | bytes, max_depth: int = MAX_DEPTH) -> Any:
             else:
                 depth -= 1
     except etree.XMLSyntaxError as e:
+        if "Excessive depth" in str(e):
+            # libxml2 (2.13 and newer, as lxml 6 bundles it) stops at depth 256 on its own while
+            # reading ahead of the events above: the same bound, met first
+            raise XmlError(f"XML nested deeper than {max_depth} elements "
+                           f"(line {e.lineno})") from None
         raise XmlError(f"malformed XML: {e}") from None
     if root is None:
         raise XmlError("no XML element in the input")
