@@ -406,9 +406,19 @@ class BitFields(c.Adapter):
         covered = sum(((1 << width) - 1) << low for _, low, width, _ in self.fields)
         if covered != 0xFF:
             raise ValueError("BitFields must name all eight bits")
+        # Octet <-> fields, remembered: a security control octet is read and built for every
+        # protected APDU, and there are only 256 octets (the field values are immutable).
+        self._decoded: dict[int, dict] = {}
+        self._encoded: dict[tuple, int] = {}
 
     def _decode(self, obj, context, path):
-        out = Container()
+        fields = self._decoded.get(obj)
+        if fields is None:
+            fields = self._decoded[obj] = self._fields_of(obj)
+        return Container(fields)
+
+    def _fields_of(self, obj: int) -> dict:
+        out = {}
         for name, low, width, names in self.fields:
             value = (obj >> low) & ((1 << width) - 1)
             if names is not None:
@@ -423,6 +433,18 @@ class BitFields(c.Adapter):
     def _encode(self, obj, context, path):
         if isinstance(obj, int):
             return obj
+        try:
+            key = tuple([obj[name] for name, _, _, _ in self.fields])
+            octet = self._encoded.get(key)
+        except (KeyError, TypeError):  # a missing field or an unhashable value: said below
+            key = octet = None
+        if octet is None:
+            octet = self._octet_of(obj, path)
+            if key is not None and len(self._encoded) < 4096:
+                self._encoded[key] = octet
+        return octet
+
+    def _octet_of(self, obj, path) -> int:
         octet = 0
         for name, low, width, names in self.fields:
             value = obj[name]

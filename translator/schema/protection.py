@@ -21,8 +21,7 @@ Layouts (A-XDR, every OCTET STRING length-prefixed):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import construct as c
 from construct import this
@@ -179,9 +178,9 @@ APDUS: dict[int, tuple[str, c.Construct]] = {
 """First octet -> (name, schema of the octets after it) for every protected APDU."""
 
 
-@dataclass(frozen=True)
-class SecurityHeader:
-    """What decryption and views need from any ciphered APDU, whatever its kind."""
+class SecurityHeader(NamedTuple):
+    """What decryption and views need from any ciphered APDU, whatever its kind (a named tuple:
+    made for every protected APDU, at a fraction of a frozen dataclass's cost)."""
 
     security_control: int
     security_suite_id: int
@@ -208,19 +207,13 @@ def security_header(container: Mapping[str, Any]) -> SecurityHeader:
         raise ValueError("not a ciphered APDU body (no security header)")
     sc = content["security_control"]
     title = container.get("system_title", container.get("originator_system_title"))
+    tag = content.get("tag")
+    recipient = container.get("recipient_system_title")
+    transaction = container.get("transaction_id")
     return SecurityHeader(
-        security_control=security_control_octet(sc),
-        security_suite_id=int(sc["security_suite_id"]),
-        authentication=bool(sc["authentication"]),
-        encryption=bool(sc["encryption"]),
-        key_set=str(sc["key_set"]),
-        compression=bool(sc["compression"]),
-        invocation_counter=int(content["invocation_counter"]),
-        ciphered_text=bytes(content["ciphered_text"]),
-        tag=None if content.get("tag") is None else bytes(content["tag"]),
-        system_title=None if title is None else bytes(title),
-        recipient_system_title=(None if container.get("recipient_system_title") is None
-                                else bytes(container["recipient_system_title"])),
-        transaction_id=(None if container.get("transaction_id") is None
-                        else bytes(container["transaction_id"])),
-    )
+        security_control_octet(sc), int(sc["security_suite_id"]), bool(sc["authentication"]),
+        bool(sc["encryption"]), str(sc["key_set"]), bool(sc["compression"]),
+        int(content["invocation_counter"]), bytes(content["ciphered_text"]),
+        None if tag is None else bytes(tag), None if title is None else bytes(title),
+        None if recipient is None else bytes(recipient),
+        None if transaction is None else bytes(transaction))

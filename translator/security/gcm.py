@@ -15,14 +15,12 @@ from __future__ import annotations
 import hmac
 from functools import lru_cache
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from ..schema.protection import AUTHENTICATION_TAG_LENGTH
 from .errors import SecurityError, TagMismatchError, UnsupportedSecurityError, describe_title
 from .layouts import (
     authenticated_data,
-    counter_block,
     initialization_vector,
     security_control_fields,
 )
@@ -60,24 +58,28 @@ def check_key(key: bytes, suite: int, name: str, system_title: bytes | None) -> 
 
 
 def ctr(key: bytes, iv: bytes, data: bytes) -> bytes:
-    """GCM's keystream alone: AES-CTR from counter block IV || 00000002 (no tag is checked)."""
-    cipher = Cipher(_aes(bytes(key)), modes.CTR(counter_block(iv, 2))).encryptor()
-    return cipher.update(bytes(data)) + cipher.finalize()
+    """GCM's keystream alone applied to ``data`` (no tag): counter mode from block IV || 00000002,
+    which is what GCM encryption of ``data`` gives before its tag (it deciphers as well)."""
+    data = bytes(data)
+    return _aead(bytes(key)).encrypt(iv, data, None)[:len(data)]
 
 
 def gmac(key: bytes, iv: bytes, aad: bytes) -> bytes:
     """The 12-octet GMAC of ``aad`` (GCM over an empty plaintext)."""
-    cipher = Cipher(_aes(bytes(key)), modes.GCM(iv)).encryptor()
-    cipher.authenticate_additional_data(aad)
-    cipher.finalize()
-    return cipher.tag[:TAG_LENGTH]
+    return _aead(bytes(key)).encrypt(iv, b"", aad)[:TAG_LENGTH]
 
 
 @lru_cache(maxsize=64)
-def _aes(key: bytes) -> algorithms.AES:
-    """The AES algorithm object of a key, made once per key (it validates the key each time it
-    is made); bounded, and neither lru_cache nor ``algorithms.AES`` ever shows the key."""
-    return algorithms.AES(key)
+def _aead(key: bytes) -> AESGCM:
+    """The AES-GCM object of a key, made once per key (it validates and schedules the key when
+    made); bounded, and neither lru_cache nor ``AESGCM`` ever shows the key.
+
+    Why AESGCM and not a ``Cipher`` context per APDU: DLMS tags are 12 octets and AESGCM only
+    checks 16-octet ones, but GCM is deterministic, so deciphering is the same counter mode
+    (``ctr``) and the tag is recomputed by enciphering the plaintext again and compared on its
+    first 12 octets; two one-shot calls cost a quarter of one ``Cipher`` context.
+    """
+    return AESGCM(key)
 
 
 @lru_cache(maxsize=256)
@@ -97,10 +99,9 @@ def encrypt(sc: int, key: bytes, system_title: bytes, invocation_counter: int, p
     if auth and authentication_key is None:
         raise SecurityError("authentication needs an authentication key")
     if auth and enc:
-        cipher = Cipher(_aes(bytes(key)), modes.GCM(iv)).encryptor()
-        cipher.authenticate_additional_data(authenticated_data(sc, authentication_key, header))
-        text = cipher.update(plaintext) + cipher.finalize()
-        return text, cipher.tag[:TAG_LENGTH]
+        sealed = _aead(bytes(key)).encrypt(iv, plaintext, authenticated_data(sc, authentication_key,
+                                                                              header))
+        return sealed[:len(plaintext)], sealed[len(plaintext):len(plaintext) + TAG_LENGTH]
     if enc:
         return ctr(key, iv, plaintext), None
     if auth:
@@ -120,15 +121,17 @@ def decrypt(sc: int, key: bytes, system_title: bytes, invocation_counter: int, c
     if auth and tag is None:
         raise SecurityError("security control has the A bit but there is no authentication tag")
     if auth and authentication_key is not None:
+        aead = _aead(bytes(key))
+        n = len(ciphered_text)
         if enc:
-            cipher = Cipher(_aes(bytes(key)), modes.GCM(iv, bytes(tag), min_tag_length=TAG_LENGTH))
-            d = cipher.decryptor()
-            d.authenticate_additional_data(authenticated_data(sc, authentication_key, header))
-            try:
-                return d.update(ciphered_text) + d.finalize(), True
-            except InvalidTag:
-                raise TagMismatchError(system_title, invocation_counter) from None
-        expected = gmac(key, iv, authenticated_data(sc, authentication_key, header, ciphered_text))
+            plaintext = aead.encrypt(iv, ciphered_text, None)[:n]
+            resealed = aead.encrypt(iv, plaintext, authenticated_data(sc, authentication_key,
+                                                                      header))
+            if not hmac.compare_digest(resealed[n:n + TAG_LENGTH], bytes(tag)):
+                raise TagMismatchError(system_title, invocation_counter)
+            return plaintext, True
+        expected = aead.encrypt(iv, b"", authenticated_data(sc, authentication_key, header,
+                                                            ciphered_text))[:TAG_LENGTH]
         if not hmac.compare_digest(expected, bytes(tag)):
             raise TagMismatchError(system_title, invocation_counter)
         return ciphered_text, True

@@ -25,7 +25,6 @@ __all__ = [
     "HlsGmacResponse",
     "algorithm_id",
     "authenticated_data",
-    "counter_block",
     "ephemeral_key_data",
     "general_header",
     "initialization_vector",
@@ -37,17 +36,13 @@ __all__ = [
 
 SYSTEM_TITLE_LENGTH = 8
 
-# The three layouts built for every APDU must cost less than the AES work they feed: the IV and
-# the counter block pack through the ``struct`` format their declaration amounts to (``_packer``),
+# The layouts built for every APDU must cost less than the AES work they feed: the IV packs
+# through the ``struct`` format its declaration amounts to (``_packer``),
 # the AAD is compiled (construct's code generation) and its SC || AK prefix cached.
 
 _IV_LAYOUT = c.Struct("system_title" / c.Bytes(SYSTEM_TITLE_LENGTH),
                       "invocation_counter" / c.Int32ub)
 """GCM IV (Green Book 9.2.7.2.4): system title (8) || invocation counter (4), 96 bits."""
-
-_COUNTER_BLOCK_LAYOUT = c.Struct("iv" / c.Bytes(12), "counter" / c.Int32ub)
-"""A GCM counter block: IV || 32-bit counter; the plaintext is ciphered from counter 2 on."""
-
 
 def _packer(layout: c.Struct) -> struct.Struct:
     """The ``struct`` format a Struct of fixed-length Bytes and big-endian integers amounts to.
@@ -72,7 +67,6 @@ def _packer(layout: c.Struct) -> struct.Struct:
 
 
 _IV = _packer(_IV_LAYOUT)
-_COUNTER_BLOCK = _packer(_COUNTER_BLOCK_LAYOUT)
 
 _AAD = c.Struct(
     "security_control" / c.Int8ub,                 # the octet as sent (see SecurityControl)
@@ -134,13 +128,6 @@ def initialization_vector(system_title: bytes, invocation_counter: int) -> bytes
     if not 0 <= invocation_counter < 1 << 32:
         raise SecurityError(f"invocation counter {invocation_counter} does not fit 32 bits")
     return _IV.pack(system_title, invocation_counter)
-
-
-def counter_block(iv: bytes, counter: int) -> bytes:
-    iv = bytes(iv)
-    if len(iv) != 12:
-        raise SecurityError(f"a GCM counter block needs a 12-octet IV, not {len(iv)}")
-    return _COUNTER_BLOCK.pack(iv, counter)
 
 
 @lru_cache(maxsize=64)

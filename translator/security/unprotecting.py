@@ -397,11 +397,14 @@ def unprotect_message_apdu(apdu_container: Any, keys: Keyring | Keys | None,
     if not isinstance(apdu_container, dict):
         return None
     name = str(apdu_container.get("tag"))
-    if context is not None:
-        context.observe(apdu_container)
     if name in PROTECTED_NAMES:
-        result = unprotect(apdu_container, keys, context=context)
+        if name == "general_signing":
+            result = _unsign(apdu_container, as_keyring(keys), context, "apdu")
+        else:
+            result = _decipher(apdu_container, name, as_keyring(keys), None, context, "apdu")
     elif name in _ACSE:
+        if context is not None:
+            context.observe(apdu_container)
         result = _user_information(apdu_container, name, keys, context)
         if result is None:
             return None
