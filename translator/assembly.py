@@ -54,7 +54,7 @@ class Assembler:
         self._security = security_context  # one per stream: system titles, dedicated key
 
     def push(self, item: Frame | Garbage, buf: bytes, base: int = 0) -> list[Message]:
-        if isinstance(item, Garbage):
+        if type(item) is Garbage:
             return [_garbage_message(item, buf, base)]
         if _is_segment(item):
             part = _new(item, buf, base)
@@ -86,7 +86,7 @@ class Assembler:
     def _feed_block(self, msg: Message, item: Frame) -> None:
         """A general-block-transfer block goes to its direction's reassembler."""
         apdu = msg.apdu
-        if apdu is None or str(apdu["tag"]) != _GBT or msg.fatal:
+        if apdu is None or apdu["tag"] != _GBT or msg.fatal:
             return
         reassembler, group = self._blocks.setdefault(_direction(item), (GbtReassembler(), []))
         group.append(msg)
@@ -222,26 +222,27 @@ def rebuild_single_frame(item: Frame, payload: bytes) -> bytes:
 
 # --- frames -> messages -----------------------------------------------------------------------------
 
-def _checks(msg: Message, item: Frame) -> None:
-    if not item.ok:
-        f = item.frame
-        what = "HCS" if f.get("hcs_ok") is False else "FCS" if f.get("fcs_ok") is False else "checksum"
-        msg.errors.append(ChecksumError(item.layer, item.start, f"a matching {what}", "a mismatch"))
+def _checksum_error(item: Frame) -> ChecksumError:
+    f = item.frame
+    what = "HCS" if f.get("hcs_ok") is False else "FCS" if f.get("fcs_ok") is False else "checksum"
+    return ChecksumError(item.layer, item.start, f"a matching {what}", "a mismatch")
 
 
 def _new(item: Frame, buf: bytes, base: int) -> Message:
     """A message of one frame; its octets are the input's (a bad CRC included)."""
-    msg = Message(item.layer, item.start, buf[item.start - base:item.end - base], frames=[item])
-    _checks(msg, item)
+    msg = Message(item.layer, item.start, buf[item.start - base:item.end - base], [item])
+    if not item.ok:
+        msg.errors.append(_checksum_error(item))
     return msg
 
 
 def _single(item: Frame, buf: bytes, base: int) -> Message:
     msg = _new(item, buf, base)
-    payload = _frame_payload(item)
+    layer = item.layer
+    payload = item.frame.get(_PAYLOAD_FIELD[layer])
     if not payload:
         return msg
-    kind = str(item.frame["control"]["kind"]) if item.layer == "hdlc" else None
+    kind = item.frame["control"]["kind"] if layer == "hdlc" else None
     if kind in ("snrm", "ua"):
         try:
             msg.parameters = fast_parse(HdlcParameters, payload, "hdlc", _payload_offset(item) or 0)
