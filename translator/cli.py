@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("--keys", metavar="FILE",
                      help="keys TOML file ([default] and [system_title.<hex>] tables); without it "
                           "DLMS_BLOCK_CIPHER_KEY / DLMS_AUTHENTICATION_KEY are used when set")
+    dec.add_argument("--show-keys", action="store_true",
+                     help="show key material that deciphering revealed (the dedicated key of a "
+                          "ciphered InitiateRequest); redacted by default")
     dec.add_argument("--system-title", metavar="HEX",
                      help="the sender's system title, for glo-/ded- APDUs seen without their AARQ/AARE")
     from .security.cli import EPILOG as PROTECT_EPILOG
@@ -155,12 +158,13 @@ def _cmd_decode(args) -> int:
         from .xml import to_xml
 
         print(to_xml(messages[0] if len(messages) == 1 else messages, numbers=args.numbers,
-                     comments=args.comments))
+                     comments=args.comments, show_keys=args.show_keys))
     elif args.to == "json":
         for msg in messages:
-            print(json.dumps(jsonview.message_to_json(msg, pdu_only=args.pdu_only)))
+            print(json.dumps(jsonview.message_to_json(msg, pdu_only=args.pdu_only,
+                                                      show_keys=args.show_keys)))
     else:
-        text_view.print_messages(messages, pdu_only=args.pdu_only)
+        text_view.print_messages(messages, pdu_only=args.pdu_only, show_keys=args.show_keys)
     for msg in messages:
         for note in msg.notes:
             print(f"dlms: note: {note}", file=sys.stderr)

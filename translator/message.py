@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ChecksumError
+from .security.redaction import redacted
 from .tree import Node, nodes
 
 
@@ -89,9 +90,16 @@ class Message:
     @property
     def tree(self) -> Node:
         """The generic node tree of every layer, with spans (APDU spans are into ``apdu_bytes``
-        when the APDU was joined from several frames)."""
+        when the APDU was joined from several frames); key material that deciphering revealed
+        is redacted (``view_tree(show_keys=True)`` shows it)."""
+        return self.view_tree()
+
+    def view_tree(self, show_keys: bool = False) -> Node:
+        """``tree``, with the deciphered APDU's key material shown when ``show_keys``."""
         root = Node(self.framing, None, self.offset, len(self.raw))
         for name, container in self.layers:
+            if name == "plaintext" and not show_keys:
+                container = redacted(container)
             root.children.append(nodes(name, container))
         return root
 

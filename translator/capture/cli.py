@@ -51,6 +51,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="decode this TCP/UDP port's traffic even if not recognised")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="text output: the decoded tree under each message")
+    parser.add_argument("--show-keys", action="store_true",
+                        help="show key material that deciphering revealed (the dedicated key of "
+                             "a ciphered InitiateRequest); redacted by default")
 
 
 def _keys(path: str | None) -> Any:
@@ -137,13 +140,14 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
             if args.stats:
                 continue
             if args.to == "jsonl":
-                print(json.dumps(record.to_json(), default=str), file=out)
+                print(json.dumps(record.to_json(show_keys=args.show_keys), default=str),
+                      file=out)
             elif xml is not None:
-                _print_xml(record, xml, out)
+                _print_xml(record, xml, out, args.show_keys)
             else:
                 print(_text_line(record), file=out)
                 if args.verbose and record.message is not None:
-                    _print_tree(record, out)
+                    _print_tree(record, out, args.show_keys)
         if xml is not None:
             print("</Capture>", file=out)
     except CaptureError as e:
@@ -173,7 +177,7 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
     return 0
 
 
-def _print_xml(record: Record, to_xml: Any, out: TextIO) -> None:
+def _print_xml(record: Record, to_xml: Any, out: TextIO, show_keys: bool = False) -> None:
     head = (f"#{record.number} {record.stream} {record.direction or ''} "
             f"{record.service or record.layer or ''}").replace("--", "- -")
     print(f"<!-- {head.strip()} -->", file=out)
@@ -181,15 +185,15 @@ def _print_xml(record: Record, to_xml: Any, out: TextIO) -> None:
         print(f"<!-- error: {(record.error or '').replace('--', '- -')} -->", file=out)
         return
     try:
-        print(to_xml(record.message), file=out)
+        print(to_xml(record.message, show_keys=show_keys), file=out)
     except Exception as e:  # noqa: BLE001 - one message a view cannot render must not stop it
         print(f"<!-- no XML: {str(e).replace('--', '- -')} -->", file=out)
 
 
-def _print_tree(record: Record, out: TextIO) -> None:
+def _print_tree(record: Record, out: TextIO, show_keys: bool = False) -> None:
     from rich.console import Console
 
     from ..views.text import message_tree
 
     Console(file=out, highlight=False, soft_wrap=True, width=4096).print(
-        message_tree(record.message))
+        message_tree(record.message, show_keys=show_keys))

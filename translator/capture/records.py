@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..message import Message
+from ..security.redaction import redacted
 from ..tree import nodes, obis
 
 __all__ = [
@@ -196,8 +197,9 @@ class Record:
                          f"{'tag verified' if sec.get('verified') else 'not verified'}]")
         return " ".join(p for p in parts if p)
 
-    def to_json(self, tree: bool = True) -> dict[str, Any]:
-        """The JSONL object of DESIGN section 3 (``tree``: with the cleartext APDU's fields)."""
+    def to_json(self, tree: bool = True, show_keys: bool = False) -> dict[str, Any]:
+        """The JSONL object of DESIGN section 3 (``tree``: with the cleartext APDU's fields; key
+        material that deciphering revealed only with ``show_keys``)."""
         out: dict[str, Any] = {
             "number": self.number,
             "packets": self.packets,
@@ -226,7 +228,8 @@ class Record:
         if tree and self.apdu is not None:
             from ..views.jsonview import node_to_json
 
-            out["apdu"] = node_to_json(nodes("apdu", self.apdu))
+            apdu = self.apdu if show_keys or self.plain is None else redacted(self.plain)
+            out["apdu"] = node_to_json(nodes("apdu", apdu))
         return out
 
 

@@ -30,8 +30,9 @@ def node_to_json(node: Node) -> Any:
     return {child.name: node_to_json(child) for child in node.children}
 
 
-def message_to_json(msg: Message, pdu_only: bool = False) -> dict[str, Any]:
-    """A JSON object for one message: where it was, what it is, its layers and its errors."""
+def message_to_json(msg: Message, pdu_only: bool = False, show_keys: bool = False) -> dict[str, Any]:
+    """A JSON object for one message: where it was, what it is, its layers and its errors
+    (key material that deciphering revealed only with ``show_keys``)."""
     out: dict[str, Any] = {
         "offset": msg.offset,
         "bytes": len(msg.raw),
@@ -43,7 +44,7 @@ def message_to_json(msg: Message, pdu_only: bool = False) -> dict[str, Any]:
         "notes": msg.notes or None,
     }
     layers = {}
-    for layer in msg.tree.children:
+    for layer in msg.view_tree(show_keys).children:
         if pdu_only and layer.name not in ("apdu", "data"):
             continue
         key = layer.name

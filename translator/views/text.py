@@ -26,15 +26,17 @@ def _add(tree: Tree, node: Node) -> None:
         _add(branch, child)
 
 
-def message_tree(msg: Message, number: int | None = None, pdu_only: bool = False) -> Tree:
-    """A rich Tree of one message: its framing layers (unless ``pdu_only``) and its APDU."""
+def message_tree(msg: Message, number: int | None = None, pdu_only: bool = False,
+                 show_keys: bool = False) -> Tree:
+    """A rich Tree of one message: its framing layers (unless ``pdu_only``) and its APDU (key
+    material that deciphering revealed only with ``show_keys``)."""
     head = f"#{number} " if number is not None else ""
     what = msg.service or msg.framing
     title = f"[bold]{head}{escape(msg.framing)}[/bold] {escape(what)} [dim]@{msg.offset}+{len(msg.raw)}[/dim]"
     tree = Tree(title)
     for err in msg.errors:
         tree.add(f"[red]error: {escape(str(err))}[/red]")
-    root = msg.tree
+    root = msg.view_tree(show_keys)
     for layer in root.children:
         if pdu_only and layer.name not in ("apdu", "data"):
             continue
@@ -43,10 +45,11 @@ def message_tree(msg: Message, number: int | None = None, pdu_only: bool = False
     return tree
 
 
-def print_messages(messages: Iterable[Message], pdu_only: bool = False, file=None) -> None:
+def print_messages(messages: Iterable[Message], pdu_only: bool = False, file=None,
+                   show_keys: bool = False) -> None:
     out = file or sys.stdout
     # a pipe or file gets whole lines; a terminal gets its own width
     width = None if getattr(out, "isatty", lambda: False)() else 4096
     console = Console(file=out, highlight=False, soft_wrap=True, width=width)
     for i, msg in enumerate(messages, 1):
-        console.print(message_tree(msg, i, pdu_only))
+        console.print(message_tree(msg, i, pdu_only, show_keys))

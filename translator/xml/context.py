@@ -19,13 +19,15 @@ OUR = "{" + NS + "}"
 class OutCtx:
     """Options of one ``to_xml`` call, and whether any of our attributes was written."""
 
-    __slots__ = ("comments", "deciphered", "hex", "ns_used", "tables")
+    __slots__ = ("comments", "deciphered", "hex", "ns_used", "show_keys", "tables")
 
-    def __init__(self, tables: Any, numbers: str = "hex", comments: bool = False) -> None:
+    def __init__(self, tables: Any, numbers: str = "hex", comments: bool = False,
+                 show_keys: bool = False) -> None:
         if numbers not in ("hex", "dec"):
             raise ValueError(f"numbers must be 'hex' or 'dec', not {numbers!r}")
         self.hex = numbers == "hex"
         self.comments = comments
+        self.show_keys = show_keys  # key material that deciphering revealed (redaction.py)
         self.ns_used = False
         self.tables = tables
         # The message's security.Unprotected until its protected APDU's element is written,

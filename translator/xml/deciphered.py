@@ -6,7 +6,9 @@ can be queried like the rest of the document. The element is a view: ``from_xml`
 the protected octets exactly as they came and never re-encrypts. So that an edited cleartext is
 not dropped silently, ``sha256`` holds a short digest of the plaintext and ``from_xml`` refuses a
 document whose deciphered part no longer encodes to it (protect anew with ``dlms encode
---protect``).
+--protect``). Key material the plaintext reveals (an InitiateRequest's dedicated key) is shown
+as zeros, named in ``redacted``, unless ``to_xml(show_keys=True)``; the digest is then the one of
+the zeroed plaintext.
 
     <glo_GetRequest Value="2001234567...">
       <dt:Deciphered verified="false" note="encryption only: ..." sha256="...">
@@ -25,6 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..errors import XmlError
+from ..security.redaction import blanked
 from .context import OUR, InCtx, OutCtx, fail
 from .formats import hexstr
 from .spec import NS_PREFIX
@@ -55,13 +58,22 @@ def pending(msg: Any) -> Any:
 
 
 def element(sec: Any, ctx: OutCtx) -> El:
-    """``<dt:Deciphered>`` of one ``security.Unprotected``: its state and the cleartext APDU."""
+    """``<dt:Deciphered>`` of one ``security.Unprotected``: its state and the cleartext APDU.
+
+    Key material the cleartext reveals (a dedicated key) is zeroed unless ``ctx.show_keys``,
+    and ``redacted`` names the fields; ``sha256`` is then the digest of the zeroed plaintext,
+    which the view still encodes to."""
+    apdu, plaintext, hidden = sec.apdu, sec.plaintext, []
+    if not ctx.show_keys and apdu is not None:
+        apdu, plaintext, hidden = blanked(apdu, plaintext)
     attrs = {"verified": "true" if sec.verified else "false"}
     if sec.note:
         attrs["note"] = sec.note
     if sec.apdu is None and sec.error is not None:
         attrs["error"] = str(sec.error)
-    attrs["sha256"] = digest(sec.plaintext)
+    if hidden:
+        attrs["redacted"] = " ".join(hidden)
+    attrs["sha256"] = digest(plaintext)
     el = El(f"{NS_PREFIX}:{DECIPHERED}", attrs, container=True)
     ctx.ns_used = True
     if ctx.comments:
@@ -70,11 +82,11 @@ def element(sec: Any, ctx: OutCtx) -> El:
         el.add(Comment(f"deciphered ({state}): {what}, {len(sec.plaintext)} octets"))
     saved, ctx.deciphered = ctx.deciphered, None  # the cleartext is never decorated itself
     try:
-        if sec.apdu is None:
+        if apdu is None:
             from .spec import simple_spec
-            el.add(El(simple_spec()["framing"]["raw"], {"Value": hexstr(sec.plaintext)}))
+            el.add(El(simple_spec()["framing"]["raw"], {"Value": hexstr(plaintext)}))
         else:
-            ctx.tables.apdu_write(sec.apdu, el, ctx, need_el=True)
+            ctx.tables.apdu_write(apdu, el, ctx, need_el=True)
     finally:
         ctx.deciphered = saved
     return el

@@ -118,18 +118,20 @@ def apdu_xml(apdu: Any, numbers: str = "hex", comments: bool = False) -> str:
 
 
 def to_xml(message: Message | Iterable[Message], dialect: str = "simple", numbers: str = "hex",
-           comments: bool = False) -> str:
+           comments: bool = False, show_keys: bool = False) -> str:
     """Gurux simple XML of a decoded message (or of several: a ``<Messages>`` document).
 
     ``numbers``: "hex" as Gurux's translator writes them (``Value="C1"``) or "dec" as Gurux
     XmlClient files do (``Value="193"``). ``comments`` adds OBIS and class names, invoke-id bits,
-    date-times and scaled values as XML comments. ``from_xml`` of the result gives back the bytes.
+    date-times and scaled values as XML comments. ``show_keys`` shows key material that
+    deciphering revealed (zeroed and named in ``redacted`` otherwise). ``from_xml`` of the result
+    gives back the bytes.
     """
     if dialect != "simple":
         if dialect == "standard":
             raise NotImplementedError("the standard (DLMS UA) XML dialect is not built yet")
         raise ValueError(f"unknown XML dialect {dialect!r}; 'simple' or 'standard'")
-    ctx = OutCtx(TABLES, numbers, comments)
+    ctx = OutCtx(TABLES, numbers, comments, show_keys)
     if isinstance(message, Message):
         elements = message_elements(message, ctx)
         if len(elements) == 1 and type(elements[0]) is El:  # one frame, nothing after it

@@ -1,0 +1,81 @@
+"""Key material that only deciphering revealed stays out of views unless the user asks for it.
+
+A ciphered InitiateRequest may carry the association's dedicated key (Green Book 9.2.7.2.4:
+glo-initiate-request, or general-glo-ciphering of it). Whoever holds the global keys can read
+it, but a decoded view written to a terminal, a log or a file must not spread it: keys never
+appear in default output. The API keeps the cleartext whole (``msg.security.apdu``); views
+replace the secret octets with a ``Redacted`` marker and show them only with ``show_keys``.
+Octets seen in clear on the wire are never hidden: they are no secret of ours, and views of
+them must stay byte-exact.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["SECRET_FIELDS", "Redacted", "blanked", "redacted"]
+
+SECRET_FIELDS: dict[str, tuple[str, ...]] = {"initiate_request": ("dedicated_key",)}
+"""Cleartext APDU name -> the fields of its body that hold key material."""
+
+
+class Redacted:
+    """Stands for octets a view does not show; only their number is told."""
+
+    __slots__ = ("length",)
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+
+    def __str__(self) -> str:
+        return f"redacted ({self.length} octets)"
+
+    __repr__ = __str__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Redacted) and other.length == self.length
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _secrets(apdu: Any) -> list[str]:
+    """The secret fields ``apdu`` holds a value for."""
+    if not isinstance(apdu, dict):
+        return []
+    names = SECRET_FIELDS.get(str(apdu.get("tag")), ())
+    body = apdu.get("body")
+    if not names or not isinstance(body, dict):
+        return []
+    return [name for name in names if body.get(name)]
+
+
+def redacted(apdu: Any) -> Any:
+    """``apdu`` with its secret fields replaced by ``Redacted`` (a copy; spans kept), or ``apdu``
+    itself when it holds none."""
+    names = _secrets(apdu)
+    if not names:
+        return apdu
+    body = apdu["body"].copy()
+    for name in names:
+        body[name] = Redacted(len(body[name]))
+    out = apdu.copy()
+    out["body"] = body
+    return out
+
+
+def blanked(apdu: Any, plaintext: bytes) -> tuple[Any, bytes, list[str]]:
+    """For views that must still encode (XML): ``apdu`` and ``plaintext`` with each secret value's
+    octets zeroed (the field keeps its length), and the names of the fields blanked."""
+    names = _secrets(apdu)
+    if not names:
+        return apdu, plaintext, []
+    body = apdu["body"].copy()
+    text = bytearray(plaintext)
+    for name in names:
+        start, length = body["_spans"][name]
+        size = len(body[name])
+        body[name] = bytes(size)
+        text[start + length - size:start + length] = bytes(size)  # after presence flag, length
+    out = apdu.copy()
+    out["body"] = body
+    return out, bytes(text), names
