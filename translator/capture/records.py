@@ -121,6 +121,7 @@ class Record:
     reply_to: int | None = None       # first packet of that request
     findings: list[str] = field(default_factory=list)
     joined: list[int] | None = None   # all packets of the segments/blocks this message completes
+    hls: dict[str, Any] | None = None  # the HLS proof it carries, checked (authentication.py)
     _invoke: tuple | None = field(default=None, repr=False, compare=False)
 
     # -- what views ask ----------------------------------------------------------------------------
@@ -195,6 +196,10 @@ class Record:
         elif sec and self.plain is not None:
             parts.append(f"[{sec.get('protected')}: "
                          f"{'tag verified' if sec.get('verified') else 'not verified'}]")
+        hls = self.hls
+        if hls is not None:
+            state = {True: "verified", False: "FAILED"}.get(hls["verified"], "not checked")
+            parts.append(f"[HLS {hls['proof']} {state}]")
         return " ".join(p for p in parts if p)
 
     def to_json(self, tree: bool = True, show_keys: bool = False) -> dict[str, Any]:
@@ -225,6 +230,8 @@ class Record:
             out["joined_packets"] = self.joined
         if self.findings:
             out["findings"] = self.findings
+        if self.hls is not None:
+            out["hls"] = self.hls
         if tree and self.apdu is not None:
             from ..views.jsonview import node_to_json
 
@@ -443,6 +450,11 @@ def _association_text(a: Mapping[str, Any]) -> Iterable[str]:
         value = a.get(key)
         if value not in (None, [], {}):
             yield f"  {key.replace('_', ' ')}: {value}"
+    hls = a.get("hls")
+    if hls:
+        yield (f"  HLS {hls['name']} (mechanism {hls['mechanism']}): client f(StoC) "
+               f"{hls['client_proof'] or 'not seen'}, server f(CtoS) "
+               f"{hls['server_proof'] or 'not seen'}")
     yield f"  messages {a['messages']}, errors {a['errors']}"
     if a.get("services"):
         yield "  services: " + ", ".join(f"{k} {v}" for k, v in a["services"].items())

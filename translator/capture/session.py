@@ -12,7 +12,9 @@ long it took, and security findings:
 * ``lls_password_in_clear``: an AARQ with low-level security carries its password (the value is
   never shown);
 * ``unprotected_service``: an xDLMS service APDU in clear inside a ciphered association;
-* ``authentication_failed``: a GCM/GMAC tag or signature that does not verify.
+* ``authentication_failed``: a GCM/GMAC tag or signature that does not verify;
+* ``hls_failed``: an HLS proof, f(StoC) of the client or f(CtoS) of the server, that does not
+  verify with the keys or the HLS secret given (see ``authentication.py``).
 
 Decryption goes through ``translator.security`` when it is installed; without it the security
 headers are still read (through the schemas) and reported, marked as not deciphered.
@@ -34,9 +36,12 @@ from .records import CLIENT_TO_SERVER, SERVER_TO_CLIENT, Record, Stats, _Latency
 try:  # the security package is optional at this layer: decrypt only when it is there
     from ..assembly import unprotect_into
     from ..security import SecurityContext, SignatureError, TagMismatchError
+    from .authentication import challenge as authentication_value
+    from .authentication import hls_exchange
 except ImportError:  # pragma: no cover - exercised only without translator.security
     unprotect_into = None  # type: ignore[assignment]
     SecurityContext = None  # type: ignore[assignment,misc]
+    hls_exchange = None  # type: ignore[assignment]
 
 __all__ = ["SECURITY_AVAILABLE", "Association", "CounterWatch", "Session", "content_direction"]
 
@@ -192,6 +197,7 @@ class Association:
     first: float | None = None
     last: float | None = None
     security: Any = None   # translator.security.SecurityContext, when available
+    hls: Any = None        # authentication.HlsExchange of an HLS association
 
     @property
     def ciphered(self) -> bool:
@@ -209,6 +215,7 @@ class Association:
             "errors": self.errors, "services": dict(self.services.most_common()),
             "latency": self.latency.to_dict(), "findings": list(self.findings),
             "first": self.first, "last": self.last,
+            "hls": None if self.hls is None else self.hls.summary(),
         }
 
 
@@ -246,6 +253,8 @@ class Session:
                                                        record.direction))
         if msg is not None and msg.apdu is not None:
             self._after(record)
+            if self.association.hls is not None:
+                self._hls(record)
         elif msg is not None and msg.framing == "hdlc":
             self._hdlc(record)
         if record.error is None and msg is not None and msg.errors:
@@ -303,6 +312,8 @@ class Session:
             title = component(apdu, "calling_ap_title")
             if isinstance(title, Mapping) and title.get("value"):
                 assoc.client_system_title = bytes(title["value"]).hex().upper()
+            if hls_exchange is not None:
+                assoc.hls = hls_exchange(apdu)
             secret = component(apdu, "calling_authentication_value")
             if assoc.mechanism == "low_level_security" and isinstance(secret, Mapping):
                 value = secret.get("value")
@@ -313,6 +324,8 @@ class Session:
             result = component(apdu, "result")
             if isinstance(result, Mapping):
                 assoc.result = str(result.get("value"))
+            if assoc.hls is not None:
+                assoc.hls.stoc = authentication_value(apdu, "responding_authentication_value")
             title = component(apdu, "responding_ap_title")
             if isinstance(title, Mapping) and title.get("value"):
                 assoc.server_system_title = bytes(title["value"]).hex().upper()
@@ -357,6 +370,21 @@ class Session:
             self.association.hdlc = dict(self.hdlc)
         if kind == "disc":
             self.association.released = True
+
+    def _hls(self, record: Record) -> None:
+        """HLS pass 3 or 4 in the cleartext APDU: the proof checked (``authentication.py``)."""
+        assoc = self.association
+        context = assoc.security
+        result = assoc.hls.observe(record.apdu, self.keys,
+                                   getattr(context, "client_system_title", None),
+                                   getattr(context, "server_system_title", None))
+        if result is None:
+            return
+        record.hls = result
+        if result["verified"] is False:
+            who = "client's f(StoC)" if result["by"] == "client" else "server's f(CtoS)"
+            record.findings.append(f"hls_failed: the {who} does not verify (HLS mechanism "
+                                   f"{result['mechanism']}, {result['name']})")
 
     # -- directions ------------------------------------------------------------------------------
     def _direction(self, record: Record) -> None:

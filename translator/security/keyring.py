@@ -30,11 +30,24 @@ SYMMETRIC_KEYS = ("block_cipher_key", "authentication_key", "broadcast_key", "de
 """AES keys: global unicast (block cipher) key, authentication key, global broadcast key,
 dedicated key, master key (KEK, for key wrap)."""
 
-KEY_NAMES = SYMMETRIC_KEYS + ("public_key", "private_key")
+KEY_NAMES = SYMMETRIC_KEYS + ("public_key", "private_key", "hls_secret")
 
 ENV_VARIABLES = {"DLMS_BLOCK_CIPHER_KEY": "block_cipher_key",
                  "DLMS_AUTHENTICATION_KEY": "authentication_key"}
 """Environment variable -> key of ``[default]`` (``Keyring.from_env``)."""
+
+
+def _secret(value: Any, what: str) -> bytes:
+    """An HLS secret (mechanisms 3, 4 and 6): text as its UTF-8 octets, or octets."""
+    if isinstance(value, str):
+        raw = value.encode("utf-8")
+    elif isinstance(value, (bytes, bytearray)):
+        raw = bytes(value)
+    else:
+        raise KeyringError(f"{what}: expected a string, got {type(value).__name__}")
+    if not raw:
+        raise KeyringError(f"{what}: empty")
+    return raw
 
 
 def _symmetric(value: Any, what: str) -> bytes:
@@ -70,6 +83,7 @@ class Keys:
     master_key: bytes | None = None
     public_key: ec.EllipticCurvePublicKey | None = None
     private_key: ec.EllipticCurvePrivateKey | None = None
+    hls_secret: bytes | None = None     # HLS mechanisms 3, 4, 6 (MD5, SHA-1, SHA-256)
     where: str = field(default="keys", compare=False)   # names the source in error messages
 
     def __post_init__(self) -> None:
@@ -83,6 +97,9 @@ class Keys:
         if self.private_key is not None:
             object.__setattr__(self, "private_key",
                                load_private_key(self.private_key, f"{self.where}: private_key"))
+        if self.hls_secret is not None:
+            object.__setattr__(self, "hls_secret",
+                               _secret(self.hls_secret, f"{self.where}: hls_secret"))
 
     @classmethod
     def from_mapping(cls, table: Mapping[str, Any], where: str = "keys") -> Keys:
@@ -169,7 +186,8 @@ class Keyring:
 
             [system_title.4D4D4D0000BC614E]    # hex system title
             block_cipher_key = "..."           # also broadcast_key, dedicated_key, master_key,
-                                               # public_key, private_key (PEM or hex)
+                                               # public_key, private_key (PEM or hex),
+                                               # hls_secret (text, HLS mechanisms 3, 4, 6)
         """
         path = Path(path)
         try:
