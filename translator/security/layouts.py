@@ -37,12 +37,13 @@ __all__ = [
 SYSTEM_TITLE_LENGTH = 8
 
 # The layouts built for every APDU must cost less than the AES work they feed: the IV packs
-# through the ``struct`` format its declaration amounts to (``_packer``),
-# the AAD is compiled (construct's code generation) and its SC || AK prefix cached.
+# through the ``struct`` format its declaration amounts to (``_packer``), the AAD is compiled
+# (construct's code generation) and its SC || AK prefix cached.
 
 _IV_LAYOUT = c.Struct("system_title" / c.Bytes(SYSTEM_TITLE_LENGTH),
                       "invocation_counter" / c.Int32ub)
 """GCM IV (Green Book 9.2.7.2.4): system title (8) || invocation counter (4), 96 bits."""
+
 
 def _packer(layout: c.Struct) -> struct.Struct:
     """The ``struct`` format a Struct of fixed-length Bytes and big-endian integers amounts to.

@@ -1,12 +1,12 @@
 """Key material that only deciphering revealed stays out of views unless the user asks for it.
 
-A ciphered InitiateRequest may carry the association's dedicated key (Green Book 9.2.7.2.4:
-glo-initiate-request, or general-glo-ciphering of it). Whoever holds the global keys can read
-it, but a decoded view written to a terminal, a log or a file must not spread it: keys never
-appear in default output. The API keeps the cleartext whole (``msg.security.apdu``); views
-replace the secret octets with a ``Redacted`` marker and show them only with ``show_keys``.
-Octets seen in clear on the wire are never hidden: they are no secret of ours, and views of
-them must stay byte-exact.
+A ciphered InitiateRequest (a glo-initiate-request, or general-glo-ciphering of one) may carry
+the association's dedicated key. Whoever holds the global keys can read it, but a decoded view
+written to a terminal, a log or a file must not spread it: keys never appear in default output.
+The API keeps the cleartext whole (``msg.security.apdu``); views replace the secret octets with a
+``Redacted`` marker (XML: zeros, see ``blanked``) and show them only with ``show_keys``. Octets
+seen in clear on the wire are never hidden: they are no secret of ours, and views of them must
+stay byte-exact.
 """
 
 from __future__ import annotations

@@ -72,6 +72,9 @@ class Frame(NamedTuple):
     frame: Container
     schema: Construct
 
+    def __repr__(self) -> str:  # the schema's own repr is its whole declaration
+        return f"Frame(layer={self.layer!r}, start={self.start}, end={self.end}, frame={self.frame!r})"
+
     @property
     def ok(self) -> bool:
         """False when the frame's HCS, FCS or checksum does not match."""
