@@ -183,7 +183,11 @@ def unprotect(apdu: bytes | Any, keys: Keyring | Keys | None, system_title: byte
     name = str(apdu["tag"])
     if name not in PROTECTED_NAMES:
         raise SecurityError(f"{name} is not a protected APDU")
-    ring = as_keyring(keys)
+    return _unprotect(apdu, name, as_keyring(keys), system_title, context, location)
+
+
+def _unprotect(apdu: Any, name: str, ring: Keyring, system_title: bytes | None,
+               context: SecurityContext | None, location: str) -> Unprotected:
     if name == "general_signing":
         return _unsign(apdu, ring, context, location)
     return _decipher(apdu, name, ring, system_title, context, location)
@@ -397,11 +401,8 @@ def unprotect_message_apdu(apdu_container: Any, keys: Keyring | Keys | None,
     if not isinstance(apdu_container, dict):
         return None
     name = str(apdu_container.get("tag"))
-    if name in PROTECTED_NAMES:
-        if name == "general_signing":
-            result = _unsign(apdu_container, as_keyring(keys), context, "apdu")
-        else:
-            result = _decipher(apdu_container, name, as_keyring(keys), None, context, "apdu")
+    if name in PROTECTED_NAMES:  # already decoded and named: no need of unprotect's checks
+        result = _unprotect(apdu_container, name, as_keyring(keys), None, context, "apdu")
     elif name in _ACSE:
         if context is not None:
             context.observe(apdu_container)
