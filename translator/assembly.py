@@ -238,11 +238,10 @@ def _new(item: Frame, buf: bytes, base: int) -> Message:
 
 def _single(item: Frame, buf: bytes, base: int) -> Message:
     msg = _new(item, buf, base)
-    layer = item.layer
-    payload = item.frame.get(_PAYLOAD_FIELD[layer])
+    payload = _frame_payload(item)
     if not payload:
         return msg
-    kind = item.frame["control"]["kind"] if layer == "hdlc" else None
+    kind = item.frame["control"]["kind"] if item.layer == "hdlc" else None
     if kind in ("snrm", "ua"):
         try:
             msg.parameters = fast_parse(HdlcParameters, payload, "hdlc", _payload_offset(item) or 0)

@@ -154,10 +154,9 @@ class Keyring:
         Symmetric keys are shared by the two ends of an association, so an APDU's keys may be
         filed under its sender's or its peer's title: callers pass both, sender first.
         """
-        titles = self._titles
-        if titles:  # a ring of [default] alone (the usual case) looks nothing up
+        if self._titles:  # a ring of [default] alone (the usual case) looks nothing up
             for title in system_titles:
-                keys = titles.get(bytes(title)) if title else None
+                keys = self.table(title)
                 if keys is not None:
                     return keys
         return self.default

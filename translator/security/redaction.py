@@ -55,12 +55,7 @@ def redacted(apdu: Any) -> Any:
     names = _secrets(apdu)
     if not names:
         return apdu
-    body = apdu["body"].copy()
-    for name in names:
-        body[name] = Redacted(len(body[name]))
-    out = apdu.copy()
-    out["body"] = body
-    return out
+    return _with_body(apdu, {name: Redacted(len(apdu["body"][name])) for name in names})
 
 
 def blanked(apdu: Any, plaintext: bytes) -> tuple[Any, bytes, list[str]]:
@@ -69,13 +64,21 @@ def blanked(apdu: Any, plaintext: bytes) -> tuple[Any, bytes, list[str]]:
     names = _secrets(apdu)
     if not names:
         return apdu, plaintext, []
-    body = apdu["body"].copy()
+    body = apdu["body"]
     text = bytearray(plaintext)
+    zeros = {}
     for name in names:
         start, length = body["_spans"][name]
         size = len(body[name])
-        body[name] = bytes(size)
+        zeros[name] = bytes(size)
         text[start + length - size:start + length] = bytes(size)  # after presence flag, length
+    return _with_body(apdu, zeros), bytes(text), names
+
+
+def _with_body(apdu: Any, changes: dict[str, Any]) -> Any:
+    """A copy of ``apdu`` whose body has ``changes`` (the original is left as it is)."""
+    body = apdu["body"].copy()
+    body.update(changes)
     out = apdu.copy()
     out["body"] = body
-    return out, bytes(text), names
+    return out
