@@ -21,6 +21,7 @@ __all__ = [
     "LINKTYPE_RAW",
     "LINKTYPE_USER0",
     "PcapWriter",
+    "PcapngWriter",
     "TcpConversation",
     "write_udp_exchange",
 ]
@@ -95,6 +96,35 @@ class PcapWriter:
     def udp(self, src: str, dst: str, sport: int, dport: int, payload: bytes, time: float) -> None:
         header = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0)
         self.packet(self._link(self._ipv4(src, dst, 17, header + payload, self.count)), time)
+
+
+class PcapngWriter(PcapWriter):
+    """The same packets in a pcapng file (section header, one interface, enhanced packet blocks),
+    for recordings named ``.pcapng``; flushed after every packet so a live session's file is
+    readable while it grows and complete when the process dies."""
+
+    def __init__(self, out: BinaryIO, linktype: int = LINKTYPE_ETHERNET, snaplen: int = 262144):
+        self.out = out
+        self.linktype = linktype
+        self.snaplen = snaplen
+        self.count = 0
+        out.write(_block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1)))
+        out.write(_block(0x00000001, struct.pack("<HHI", linktype, 0, snaplen)))
+        out.flush()
+
+    def packet(self, data: bytes, time: float, orig_len: int | None = None) -> None:
+        micros = round(time * 1e6)
+        body = struct.pack("<IIIII", 0, micros >> 32, micros & 0xFFFFFFFF, len(data),
+                           len(data) if orig_len is None else orig_len)
+        self.out.write(_block(0x00000006, body + data + b"\0" * (-len(data) % 4)))
+        self.out.flush()
+        self.count += 1
+
+
+def _block(kind: int, body: bytes) -> bytes:
+    """One pcapng block: type, total length, body, total length again."""
+    length = 12 + len(body)
+    return struct.pack("<II", kind, length) + body + struct.pack("<I", length)
 
 
 class TcpConversation:

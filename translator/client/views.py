@@ -1,0 +1,151 @@
+"""What the client reads, as plain records: the association view, profile rows, scaled values.
+
+These read decoded ``Data`` trees whose layout the Blue Book gives per interface class (object
+list of Association LN, capture objects and buffer of Profile generic, scaler_unit of Register);
+the trees themselves come from the schemas.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from ..cosem.obis import ObisCode
+from ..schema._core import build, parse
+from ..schema.cosem_datetime import DateTime, describe_date_time, to_datetime
+from ..tables import load_json
+from .values import to_python
+
+__all__ = ["date_time_octets", "object_list", "profile_rows", "render", "scaled",
+           "selective_by_entry", "selective_by_range"]
+
+_ACCESS_MODES = {0: "no_access", 1: "read_only", 2: "write_only", 3: "read_write",
+                 4: "authenticated_read_only", 5: "authenticated_write_only",
+                 6: "authenticated_read_write"}
+
+
+def object_list(data: Any) -> list[dict[str, Any]]:
+    """Association LN ``object_list``: one record per object (class, version, OBIS, rights)."""
+    out = []
+    for item in to_python(data):
+        class_id, version, name = item[0], item[1], item[2]
+        rights = item[3] if len(item) > 3 else None
+        record: dict[str, Any] = {"class_id": class_id, "version": version,
+                                  "obis": ObisCode(bytes(name)), "attributes": {}, "methods": {}}
+        if rights:
+            for attr in rights[0] or []:
+                record["attributes"][attr[0]] = _ACCESS_MODES.get(attr[1], str(attr[1]))
+            for method in (rights[1] if len(rights) > 1 else None) or []:
+                mode = method[1]
+                record["methods"][method[0]] = (("access" if mode else "no_access")
+                                                if isinstance(mode, bool)
+                                                else _ACCESS_MODES.get(mode, str(mode)))
+        out.append(record)
+    return out
+
+
+def date_time_octets(moment: _dt.datetime) -> bytes:
+    """A COSEM date-time (12 octets) for ``moment``: deviation from its zone (UTC when naive),
+    day of week not specified, clock status 0."""
+    offset = moment.utcoffset() if moment.tzinfo else _dt.timedelta(0)
+    deviation = -int(offset.total_seconds() // 60)
+    return build(DateTime, {
+        "year": moment.year, "month": moment.month, "day_of_month": moment.day,
+        "day_of_week": 0xFF, "hour": moment.hour, "minute": moment.minute,
+        "second": moment.second, "hundredths": moment.microsecond // 10_000,
+        "deviation": deviation, "clock_status": 0}, "axdr")
+
+
+def selective_by_range(restricting: tuple[int, bytes, int], start: _dt.datetime,
+                       end: _dt.datetime) -> tuple[int, dict]:
+    """Profile generic selector 1 (range_descriptor) on the capture object ``restricting``
+    (class id, OBIS, attribute), every column selected."""
+    class_id, obis, attribute = restricting
+    return 1, {"tag": "structure", "value": [
+        {"tag": "structure", "value": [
+            {"tag": "long_unsigned", "value": class_id},
+            {"tag": "octet_string", "value": bytes(obis)},
+            {"tag": "integer", "value": attribute},
+            {"tag": "long_unsigned", "value": 0}]},
+        {"tag": "octet_string", "value": date_time_octets(start)},
+        {"tag": "octet_string", "value": date_time_octets(end)},
+        {"tag": "array", "value": []}]}
+
+
+def selective_by_entry(first: int, last: int) -> tuple[int, dict]:
+    """Profile generic selector 2 (entry_descriptor): entries ``first``..``last`` (1-based,
+    0 = the last one), every column."""
+    return 2, {"tag": "structure", "value": [
+        {"tag": "double_long_unsigned", "value": first},
+        {"tag": "double_long_unsigned", "value": last},
+        {"tag": "long_unsigned", "value": 1},
+        {"tag": "long_unsigned", "value": 0}]}
+
+
+def capture_columns(data: Any) -> list[dict[str, Any]]:
+    """Profile generic ``capture_objects``: class, OBIS, attribute and data index per column."""
+    return [{"class_id": c[0], "obis": ObisCode(bytes(c[1])), "attribute": c[2],
+             "data_index": c[3]} for c in to_python(data)]
+
+
+def profile_rows(data: Any) -> list[list[Any]]:
+    """Profile generic ``buffer``: its rows, each value plain (date-times as ``datetime``)."""
+    rows = []
+    for row in data["value"]:
+        rows.append([_cell(cell) for cell in row["value"]])
+    return rows
+
+
+def _cell(cell: Any) -> Any:
+    value = to_python(cell)
+    if str(cell["tag"]) == "octet_string" and len(value) == 12:
+        moment = _date_time(value)
+        if moment is not None:
+            return moment
+    return value
+
+
+def _date_time(octets: bytes) -> Any:
+    try:
+        parsed = parse(DateTime, octets, "axdr")
+    except Exception:
+        return None
+    return to_datetime(parsed)
+
+
+def scaled(value: Any, scaler_unit: Any) -> tuple[Any, str | None]:
+    """``value`` times 10^scaler with its unit name, from a Register's scaler_unit tree."""
+    scaler, unit = to_python(scaler_unit)
+    units = load_json("classes.json")["units"]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = value * 10 ** scaler if scaler < 0 else value * 10 ** scaler
+        if isinstance(value, float):
+            value = round(value, max(0, -scaler))
+    return value, units.get(str(unit))
+
+
+def render(data: Any) -> str:
+    """One line for a ``Data`` tree: numbers, text, hex octets, date-times in ISO 8601."""
+    tag = str(data["tag"])
+    value = to_python(data)
+    if tag == "octet_string" and len(value) == 12:
+        try:
+            parsed = parse(DateTime, value, "axdr")
+        except Exception:
+            parsed = None
+        if parsed is not None:
+            moment = to_datetime(parsed)
+            return moment.isoformat() if moment is not None else describe_date_time(parsed)
+    return _plain(value)
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.hex().upper()
+    if isinstance(value, list):
+        return "[" + ", ".join(_plain(v) for v in value) + "]"
+    if isinstance(value, _dt.datetime):
+        return value.isoformat()
+    if value is None:
+        return "null"
+    return str(value)
