@@ -441,3 +441,66 @@ def parameters_dict(parameters) -> dict:
         name = str(pid) if isinstance(pid, c.EnumIntegerString) else f"0x{int(pid):02X}"
         out[name] = p.value
     return out
+
+
+# --- building frames and parameter fields for a station (the client's link layer) ---
+
+# The values a station assumes when SNRM/UA carry no parameter (IEC 62056-46 6.4.4.4.3.2).
+DEFAULT_PARAMETERS = {
+    "max_info_field_length_transmit": 128,
+    "max_info_field_length_receive": 128,
+    "window_size_transmit": 1,
+    "window_size_receive": 1,
+}
+
+
+def address_container(size: int, address: int | None = None, upper: int | None = None,
+                      lower: int | None = None) -> Container:
+    """An address tree for ``HdlcFrame``: 1 octet from ``address``, 2 or 4 from upper/lower."""
+    if size == 1:
+        return Container(size=1, address=int(address if address is not None else upper or 0),
+                         upper=None, lower=None)
+    return Container(size=size, address=None, upper=int(upper or 0), lower=int(lower or 0))
+
+
+def build_frame(kind: str, destination, source, *, pf: bool = True, ns: int | None = None,
+                nr: int | None = None, information: bytes | None = None,
+                segmentation: bool = False) -> bytes:
+    """The octets of one flagged frame, HCS and FCS computed: what a station transmits."""
+    from ._core import build
+
+    tree = Container(
+        opening_flag=True,
+        format=Container(segmentation=segmentation, length=None),
+        destination_address=destination,
+        source_address=source,
+        control=Container(kind=kind, pf=pf, ns=ns, nr=nr, value=None),
+        hcs=None,
+        information=None if information is None else bytes(information),
+        fcs=None,
+        closing_flag=True,
+    )
+    return build(HdlcFrame, tree, "hdlc")
+
+
+def build_parameters(values: dict) -> bytes:
+    """The SNRM/UA information field for ``values`` (names of ``DEFAULT_PARAMETERS``).
+
+    Window sizes go in 4 octets and lengths in the fewest that hold them, as the Green Book's
+    SNRM example writes them."""
+    from ._core import build
+
+    params = []
+    for name in _PARAMETER_IDS:
+        if name in values:
+            value = int(values[name])
+            width = 4 if name.startswith("window") else (1 if value < 0x100 else 2)
+            params.append(Container(parameter_id=name, value=HdlcParameterValue(value, width)))
+    return build(HdlcParameters, Container(parameters=params, outside_group=[]), "hdlc")
+
+
+def parse_parameters(information: bytes) -> dict:
+    """The negotiation values of an SNRM/UA information field by name (``parameters_dict``)."""
+    from ._core import parse
+
+    return parameters_dict(parse(HdlcParameters, information, "hdlc"))
