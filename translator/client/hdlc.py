@@ -117,13 +117,22 @@ class HdlcLink:
     """One client-server HDLC link (normal response mode, the client is the primary)."""
 
     def __init__(self, client_address: int = 16, server: HdlcAddress | None = None, *,
-                 window: int = 1, max_info_length: int = 128, strict: bool = False) -> None:
+                 window: int = 1, max_info_length: int = 128, strict: bool = False,
+                 window_receive: int | None = None,
+                 max_info_receive: int | None = None) -> None:
+        """``window`` and ``max_info_length`` are proposed for both directions unless
+        ``window_receive`` / ``max_info_receive`` propose other values for what the server
+        sends."""
         if not 0 <= client_address < 0x80:
             raise ValueError(f"a client address is one octet (0..127), not {client_address}")
-        if not 1 <= window <= MODULUS - 1:
-            raise ValueError(f"window {window}: 1..7 frames with modulo-8 numbering")
-        if not 32 <= max_info_length <= 2030:
-            raise ValueError(f"maximum information length {max_info_length}: 32..2030")
+        window_receive = window if window_receive is None else window_receive
+        max_info_receive = max_info_length if max_info_receive is None else max_info_receive
+        for w in (window, window_receive):
+            if not 1 <= w <= MODULUS - 1:
+                raise ValueError(f"window {w}: 1..7 frames with modulo-8 numbering")
+        for n in (max_info_length, max_info_receive):
+            if not 32 <= n <= 2030:
+                raise ValueError(f"maximum information length {n}: 32..2030")
         self.client_address = client_address
         self.server = server if server is not None else HdlcAddress(1, 17, 2)
         self.window = window
@@ -133,9 +142,9 @@ class HdlcLink:
         self._client = address_container(1, client_address)
         self._proposed = {
             "max_info_field_length_transmit": max_info_length,
-            "max_info_field_length_receive": max_info_length,
+            "max_info_field_length_receive": max_info_receive,
             "window_size_transmit": window,
-            "window_size_receive": window,
+            "window_size_receive": window_receive,
         }
         self._reset_sequence()
         self._out = bytearray()
