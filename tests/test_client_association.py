@@ -99,7 +99,7 @@ def test_wrapper_session_replayed():
     assert [r[1] for r in rows] == [12344678, 12344928, 12345178]
 
     from translator.client.views import selective_by_range
-    start = datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc)
+    start = datetime.datetime(2025, 1, 1, tzinfo=datetime.UTC)
     assoc.get(rq.AttributeRef(7, PROFILE, 2, selective_by_range(
         (8, CLOCK, 2), start, start + datetime.timedelta(minutes=30))))
     assert assoc.apdus_to_send() == [client[9]]

@@ -91,6 +91,21 @@ def build_parser() -> argparse.ArgumentParser:
                                      "any port) or of a serial hex trace.",
                          epilog=CAPTURE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_capture_arguments(cap)
+
+    from .client.cli import EPILOG as READ_EPILOG
+    from .client.cli import RUN_EPILOG, add_read_arguments, add_run_arguments
+
+    read = sub.add_parser("read", help="read, write and call a meter (live client)",
+                          description="Open an association with a meter and read the "
+                                      "association view, attributes or profile rows, write an "
+                                      "attribute or call a method.",
+                          epilog=READ_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_read_arguments(read)
+    run = sub.add_parser("run", help="send the requests of an XmlClient-style script",
+                         description="Send each request of a Gurux XmlClient-style message file "
+                                     "to a meter and print each reply as simple XML.",
+                         epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_run_arguments(run)
     return parser
 
 
@@ -188,6 +203,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .capture.cli import run_capture
 
             return run_capture(args)
+        if args.command == "read":
+            from .client.cli import run_read
+
+            return run_read(args)
+        if args.command == "run":
+            from .client.cli import run_run
+
+            return run_run(args)
     except TranslatorError as e:
         if args.debug:
             raise

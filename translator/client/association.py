@@ -23,12 +23,11 @@ from typing import Any
 
 from ..errors import DecodeError, TranslatorError
 from ..schema._compile import fast_parse
-from ..schema._core import build
+from ..schema._core import CountedArray, build
 from ..schema.acse import component
 from ..schema.apdu import Apdu
 from ..schema.axdr import Data
 from ..schema.xdlms import GetDataResult
-from ..schema._core import CountedArray
 from ..security import SecurityContext, SecurityError, f_stoc, hls_verify, protect, unprotect
 from ..security.unprotecting import PROTECTED_NAMES, unprotect_message_apdu
 from . import requests as rq
@@ -109,7 +108,7 @@ _ALLOWED = {
     "idle": {"associate"},
     "associating": set(),
     "authenticating": set(),
-    "associated": {"get", "set", "action", "request", "release"},
+    "associated": {"get", "set", "action", "request", "read", "write", "release"},
     "releasing": set(),
     "released": set(),
     "closed": set(),
@@ -226,6 +225,25 @@ class Association:
         pending.next_block = 2
         return invoke & 0x0F
 
+    def read(self, *names: int, selection: tuple[int, dict] | None = None) -> int:
+        """Queue an SN ReadRequest of variable names (base name + 8 * (attribute - 1)); one
+        name may carry a parameterized access (selector, parameter)."""
+        self._start("read")
+        self._pending = _Pending("read", 0, tuple(names), with_list=len(names) > 1)
+        if selection is not None:
+            (name,) = names
+            self._send(rq.read_request_parameterized(name, *selection))
+        else:
+            self._send(rq.read_request(names))
+        return 0
+
+    def write(self, names: list[int], values: list[dict]) -> int:
+        """Queue an SN WriteRequest."""
+        self._start("write")
+        self._pending = _Pending("write", 0, tuple(names), with_list=len(names) > 1)
+        self._send(rq.write_request(names, values))
+        return 0
+
     def request(self, apdu: bytes) -> int:
         """Queue a request given as plaintext APDU octets (a script's GET, SET or ACTION, its
         own invoke id kept); protected and answered like the services above."""
@@ -321,6 +339,9 @@ class Association:
             if xdlms is not None and str(xdlms["tag"]) == "confirmed_service_error":
                 extra = f"; {_service_error_text(xdlms)}"
             hint = _REJECT_HINTS.get(why, "")
+            if not hint and self.settings.ciphered:
+                hint = " (a meter that cannot decipher our InitiateRequest says so: check the keys "\
+                       "and --system-title)"
             raise AssociationError(f"association {verdict.replace('_', ' ')}: {why}{extra}{hint}")
         if xdlms is None or str(xdlms["tag"]) != "initiate_response":
             self.state = "closed"
@@ -412,6 +433,11 @@ class Association:
             return self._set_response(pending, body)
         if name == "action_response" and pending.service in ("action", "hls"):
             return self._action_response(pending, apdu, body)
+        if name == "read_response" and pending.service == "read":
+            return self._read_response(pending, body)
+        if name == "write_response" and pending.service == "write":
+            return self._done(pending, tuple("success" if str(r["tag"]) == "success"
+                                             else str(r["value"]) for r in body))
         raise AssociationError(f"unexpected {name} while waiting for a {pending.service} "
                                "response")
 
@@ -454,6 +480,31 @@ class Association:
                 results = (GetResult(data=fast_parse(Data, raw, "axdr")),)
         except (DecodeError, Exception) as e:  # a joined block that does not decode
             raise AssociationError(f"the joined GET data blocks do not decode: {e}") from None
+        return self._done(pending, results)
+
+    def _read_response(self, pending: _Pending, body: Any) -> list[Any]:
+        if len(body) == 1 and str(body[0]["tag"]) == "data_block_result":
+            block = body[0]["value"]
+            number = int(block["block_number"])
+            if number != pending.next_block:
+                raise AssociationError(f"read data block {number}, expected block "
+                                       f"{pending.next_block}")
+            pending.blocks.append(bytes(block["raw_data"]))
+            if not block["last_block"]:
+                pending.next_block += 1
+                self._send(rq.read_request((), block_number=number))
+                return []
+            raw = b"".join(pending.blocks)
+            try:
+                if pending.with_list:
+                    from ..schema.sn import ReadResponse
+                    body = ReadResponse.parse(raw)
+                else:
+                    return self._done(pending, (GetResult(data=fast_parse(Data, raw, "axdr")),))
+            except (DecodeError, Exception) as e:
+                raise AssociationError(f"the joined read data blocks do not decode: {e}") from None
+        results = tuple(GetResult(data=r["value"]) if str(r["tag"]) == "data"
+                        else GetResult(error=str(r["value"])) for r in body)
         return self._done(pending, results)
 
     def _set_response(self, pending: _Pending, body: Any) -> list[Any]:
@@ -562,7 +613,8 @@ class Association:
     def _start(self, service: str) -> None:
         if service not in _ALLOWED[self.state]:
             raise AssociationError(f"cannot {service} in state {self.state}", remote=False)
-        if service in ("get", "set", "action", "request") and self._pending is not None:
+        if service in ("get", "set", "action", "request", "read", "write") and \
+                self._pending is not None:
             raise AssociationError(f"a {self._pending.service} request is still waiting for its "
                                    "response", remote=False)
 

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..cosem.obis import ObisCode
-from .association import GetResult
-from .session import Client, ClientError
+from .errors import ClientError
 from .settings import AUTHENTICATION, CIPHERING, AssociationSettings
 from .url import parse_url
 
@@ -80,7 +79,7 @@ def _association_options(parser: argparse.ArgumentParser, gurux_letters: bool) -
                    help="short-name referencing")
     g.add_argument("-r", dest="referencing", choices=("ln", "sn"), help=argparse.SUPPRESS)
     g.add_argument("--max-pdu", type=_int, metavar="N", help="client max receive PDU size")
-    g.add_argument("--strict", action="store_true", default=None,
+    g.add_argument("--strict", action="store_true",
                    help="refuse real-world quirks instead of warning")
     link = parser.add_argument_group("addresses and link")
     link.add_argument("--client", "-c", type=_int, metavar="N",
@@ -99,7 +98,7 @@ def _association_options(parser: argparse.ArgumentParser, gurux_letters: bool) -
     link.add_argument("--retries", type=int, metavar="N", help="HDLC retries (default 2)")
     link.add_argument("--record", metavar="FILE", help="write the session as pcap/pcapng")
     link.add_argument("-t", dest="trace", help=argparse.SUPPRESS)
-    link.add_argument("--frames", action="store_true", default=None,
+    link.add_argument("--frames", action="store_true",
                       help="print every octet sent and received on stderr (hex)")
 
 
@@ -166,7 +165,10 @@ def _keyring(args: argparse.Namespace) -> Any:
     return None
 
 
-def make_client(args: argparse.Namespace) -> Client:
+def make_client(args: argparse.Namespace) -> Any:
+    """The ``Client`` the options describe (the asyncio stack is imported only here)."""
+    from .session import Client
+
     password = _opt(args, "password")
     auth = _opt(args, "auth", "none")
     try:
@@ -214,7 +216,7 @@ async def _read(args: argparse.Namespace) -> int:
         await client.close()
 
 
-async def _objects(client: Client, args: argparse.Namespace, fmt: str) -> int:
+async def _objects(client: Any, args: argparse.Namespace, fmt: str) -> int:
     from ..xml.comments import class_text
 
     objects = await client.objects()
@@ -238,9 +240,9 @@ def _rights(rights: dict) -> str:
     return " ".join(f"{k}:{v}" for k, v in rights.items())
 
 
-async def _get(client: Client, args: argparse.Namespace, fmt: str) -> int:
-    from .views import render, scaled
+async def _get(client: Any, args: argparse.Namespace, fmt: str) -> int:
     from .values import to_python
+    from .views import render, scaled
 
     obis = ObisCode(args.obis)
     class_id = await client.class_of(obis, getattr(args, "class_id", None))
@@ -270,12 +272,12 @@ async def _get(client: Client, args: argparse.Namespace, fmt: str) -> int:
     return 0
 
 
-def _cell(value: Any, result: GetResult) -> str:
+def _cell(value: Any, result: Any) -> str:
     from .views import render
     return str(value) if isinstance(value, (int, float)) else render(result.data)
 
 
-def _print_xml(client: Client) -> None:
+def _print_xml(client: Any) -> None:
     from .. import decode
     from ..xml import to_xml
 
@@ -302,7 +304,7 @@ def _value(args: argparse.Namespace) -> dict | None:
         raise ClientError(f"--value: {e}") from None
 
 
-async def _set(client: Client, args: argparse.Namespace, fmt: str) -> int:
+async def _set(client: Any, args: argparse.Namespace, fmt: str) -> int:
     obis = ObisCode(args.obis)
     value = _value(args)
     attribute = getattr(args, "attribute", 2)
@@ -314,7 +316,7 @@ async def _set(client: Client, args: argparse.Namespace, fmt: str) -> int:
     return 0
 
 
-async def _action(client: Client, args: argparse.Namespace, fmt: str) -> int:
+async def _action(client: Any, args: argparse.Namespace, fmt: str) -> int:
     from .views import render
 
     obis = ObisCode(args.obis)
@@ -331,7 +333,7 @@ async def _action(client: Client, args: argparse.Namespace, fmt: str) -> int:
     return 0
 
 
-async def _profile(client: Client, args: argparse.Namespace, fmt: str) -> int:
+async def _profile(client: Any, args: argparse.Namespace, fmt: str) -> int:
     from .views import capture_columns, profile_rows, selective_by_entry, selective_by_range
 
     obis = ObisCode(args.obis)
@@ -353,7 +355,7 @@ async def _profile(client: Client, args: argparse.Namespace, fmt: str) -> int:
         try:
             start = _moment(args.start)
             end = _moment(getattr(args, "end", None)) if getattr(args, "end", None) else \
-                _dt.datetime.now(_dt.timezone.utc)
+                _dt.datetime.now(_dt.UTC)
         except ValueError as e:
             raise ClientError(f"--from/--until: {e}") from None
         first = columns[0]
@@ -379,7 +381,7 @@ async def _profile(client: Client, args: argparse.Namespace, fmt: str) -> int:
 
 def _moment(text: str) -> _dt.datetime:
     moment = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=_dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=_dt.UTC)
 
 
 def _text(value: Any) -> str:

@@ -16,13 +16,16 @@ from ..schema.apdu import Apdu
 from ..schema.initiate import conformance_value
 
 __all__ = [
-    "ASSOCIATION_LN", "AttributeRef", "MethodRef", "aarq", "action_request", "get_request",
+    "ASSOCIATION_LN", "ASSOCIATION_SN", "AttributeRef", "MethodRef", "aarq", "action_request", "get_request",
     "get_request_next", "initiate_request", "invoke_id_and_priority", "rlrq", "set_request",
     "read_request", "write_request",
 ]
 
 ASSOCIATION_LN = bytes((0, 0, 40, 0, 0, 255))
 """The current association (class 15), whose method 1 carries the HLS pass 3 proof."""
+
+ASSOCIATION_SN = 0xFA00
+"""The base name of the current Association SN object (its object list is at 0xFA08)."""
 
 _CONTEXTS = {("ln", False): "2.16.756.5.8.1.1", ("sn", False): "2.16.756.5.8.1.2",
              ("ln", True): "2.16.756.5.8.1.3", ("sn", True): "2.16.756.5.8.1.4"}

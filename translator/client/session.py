@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any
 
 from ..cosem.obis import ObisCode
-from ..errors import TranslatorError
 from . import requests as rq
 from .association import (
     Associated,
@@ -24,6 +23,7 @@ from .association import (
     Released,
     Response,
 )
+from .errors import ClientError
 from .events import ApduReceived, LinkEstablished, LinkReleased, LinkWarning, ProtocolError
 from .hdlc import HdlcAddress, HdlcLink
 from .record import Recorder
@@ -33,10 +33,6 @@ from .url import MeterUrl, parse_url
 from .wrapper import WrapperLink
 
 __all__ = ["Client", "ClientError", "SyncClient", "connect"]
-
-
-class ClientError(TranslatorError):
-    """A live session failed; the message is one line naming the cause and what to check."""
 
 
 class Client:
@@ -88,15 +84,13 @@ class Client:
             await self._open_transport()
             if self.url.framing == "hdlc":
                 self.link.connect()
-                await self._wait(lambda e: isinstance(e, LinkEstablished),
-                                 f"no UA from {self.server_name} within {self.timeout:g} s: "
-                                 "check the server address (--logical/--physical) and client "
-                                 "address", retry=True)
+                await self._wait(lambda e: isinstance(e, LinkEstablished), "UA",
+                                 "check the server address (--logical/--physical) and the "
+                                 "client address", retry=True)
             self.association.associate()
             self.associated = await self._wait(
-                lambda e: e if isinstance(e, Associated) else None,
-                f"no AARE from {self.server_name} within {self.timeout:g} s: check the client "
-                "address, the server address and the authentication")
+                lambda e: e if isinstance(e, Associated) else None, "AARE",
+                "check the client address, the server address and the authentication")
             self._open = True
             return self.associated
         except BaseException:
@@ -128,16 +122,13 @@ class Client:
             if self._open and self.association.state == "associated":
                 self.association.release()
                 try:
-                    await self._wait(lambda e: isinstance(e, Released),
-                                     f"no RLRE from {self.server_name} within "
-                                     f"{self.timeout:g} s")
+                    await self._wait(lambda e: isinstance(e, Released), "RLRE")
                 except ClientError as e:
                     self._warn(str(e))
             if self._open and self.url.framing == "hdlc" and self.link.state == "connected":
                 self.link.disconnect()
                 try:
-                    await self._wait(lambda e: isinstance(e, LinkReleased),
-                                     f"no UA/DM after DISC from {self.server_name}")
+                    await self._wait(lambda e: isinstance(e, LinkReleased), "UA or DM to DISC")
                 except ClientError as e:
                     self._warn(str(e))
         finally:
@@ -162,29 +153,53 @@ class Client:
 
     async def get(self, obis: str | bytes, attribute: int = 2, class_id: int | None = None,
                   selection: tuple[int, dict] | None = None) -> GetResult:
+        """One attribute; ``selection`` is (selector, parameters Data tree) for selective access."""
+        if self.settings.referencing == "sn":
+            name = await self._variable(obis, attribute)
+            return (await self._request(
+                lambda: self.association.read(name, selection=selection))).results[0]
         ref = rq.AttributeRef(await self.class_of(obis, class_id), ObisCode(obis), attribute,
                               selection)
         return (await self._request(lambda: self.association.get(ref))).results[0]
 
     async def set(self, obis: str | bytes, attribute: int, value: dict,
                   class_id: int | None = None) -> str:
+        if self.settings.referencing == "sn":
+            name = await self._variable(obis, attribute)
+            return (await self._request(lambda: self.association.write([name], [value]))).results[0]
         ref = rq.AttributeRef(await self.class_of(obis, class_id), ObisCode(obis), attribute)
         return (await self._request(lambda: self.association.set([ref], [value]))).results[0]
 
     async def action(self, obis: str | bytes, method: int, parameters: dict | None = None,
                      class_id: int | None = None) -> tuple[str, Any]:
+        if self.settings.referencing == "sn":
+            raise ClientError("ACTION over short-name referencing is not supported yet")
         ref = rq.MethodRef(await self.class_of(obis, class_id), ObisCode(obis), method)
         return (await self._request(lambda: self.association.action(ref, parameters))).results[0]
 
     async def objects(self) -> list[dict]:
-        """The association view (0.0.40.0.0.255 attribute 2): class, version, OBIS, rights."""
+        """The association view: class, version, OBIS and access rights (LN, 0.0.40.0.0.255
+        attribute 2), or class, version, OBIS and base name (SN, 0xFA00 attribute 2)."""
         if self._objects is None:
-            from .views import object_list
-            result = await self._plain_get(rq.AttributeRef(15, rq.ASSOCIATION_LN, 2))
+            from .views import object_list, sn_object_list
+            if self.settings.referencing == "sn":
+                result = (await self._request(
+                    lambda: self.association.read(rq.ASSOCIATION_SN + 8))).results[0]
+            else:
+                result = await self._plain_get(rq.AttributeRef(15, rq.ASSOCIATION_LN, 2))
             if not result.ok:
                 raise ClientError(f"reading the association view failed: {result.error}")
-            self._objects = object_list(result.data)
+            self._objects = (sn_object_list(result.data) if self.settings.referencing == "sn"
+                             else object_list(result.data))
         return self._objects
+
+    async def _variable(self, obis: str | bytes, attribute: int) -> int:
+        """The SN variable name of an attribute: its object's base name + 8 * (attribute - 1)."""
+        code = ObisCode(obis)
+        for item in await self.objects():
+            if item["obis"] == code:
+                return (item["base_name"] + 8 * (attribute - 1)) & 0xFFFF
+        raise ClientError(f"{code} is not in the meter's association view")
 
     async def class_of(self, obis: str | bytes, class_id: int | None) -> int:
         """``class_id`` when given, else the class the association view lists for ``obis``."""
@@ -210,8 +225,7 @@ class Client:
         except AssociationError as e:
             raise ClientError(str(e)) from None
         response = await self._wait(lambda e: e if isinstance(e, Response) else None,
-                                    f"no response from {self.server_name} within "
-                                    f"{self.timeout:g} s")
+                                    "response")
         self.last_response = response
         return response
 
@@ -231,16 +245,19 @@ class Client:
                 self.on_octets("sent", data)
             await self.transport.write(data)
 
-    async def _wait(self, want: Callable[[Any], Any], timeout_text: str,
+    async def _wait(self, want: Callable[[Any], Any], what: str, hint: str = "",
                     retry: bool = False) -> Any:
-        """Pump octets until ``want(event)`` gives a true value (returned)."""
+        """Pump octets until ``want(event)`` gives a true value (returned); ``what`` names the
+        awaited reply in errors, ``hint`` says what to check when it does not come."""
+        timeout_text = (f"no {what} from {self.server_name} within {self.timeout:g} s"
+                        + (f": {hint}" if hint else ""))
         tries = self.retries if (retry or self.url.framing == "hdlc") else 0
         try:
             await self._flush()
             while True:
                 try:
                     data = await self.transport.read(self.timeout)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     if tries <= 0:
                         raise ClientError(timeout_text) from None
                     tries -= 1
@@ -256,7 +273,7 @@ class Client:
                         return got
                 await self._flush()
         except ConnectionClosed as e:
-            raise ClientError(f"{e} ({timeout_text.split(' within')[0].replace('no ', 'waiting for ', 1)})") from None
+            raise ClientError(f"{e} while waiting for the {what}") from None
         except AssociationError as e:
             raise ClientError(str(e)) from None
 

@@ -67,7 +67,7 @@ class TcpTransport(Transport):
         try:
             self._reader, self._writer = await asyncio.wait_for(
                 asyncio.open_connection(self.host, self.port), self.connect_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise ConnectionError(f"cannot connect to {self.what} within "
                                   f"{self.connect_timeout:g} s: check the host and port") from None
         except OSError as e:

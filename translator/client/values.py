@@ -13,9 +13,9 @@ import datetime as _dt
 from collections.abc import Mapping
 from typing import Any
 
+from ..schema._core import build
 from ..schema.axdr import AXDR_TAGS, FIXED_SIZES, Data
 from ..schema.cosem_datetime import to_datetime
-from ..schema._core import build
 
 __all__ = ["data_tree", "data_octets", "to_python", "ValueSpecError"]
 

@@ -16,7 +16,7 @@ from ..schema.cosem_datetime import DateTime, describe_date_time, to_datetime
 from ..tables import load_json
 from .values import to_python
 
-__all__ = ["date_time_octets", "object_list", "profile_rows", "render", "scaled",
+__all__ = ["date_time_octets", "object_list", "sn_object_list", "profile_rows", "render", "scaled",
            "selective_by_entry", "selective_by_range"]
 
 _ACCESS_MODES = {0: "no_access", 1: "read_only", 2: "write_only", 3: "read_write",
@@ -41,6 +41,15 @@ def object_list(data: Any) -> list[dict[str, Any]]:
                                                 if isinstance(mode, bool)
                                                 else _ACCESS_MODES.get(mode, str(mode)))
         out.append(record)
+    return out
+
+
+def sn_object_list(data: Any) -> list[dict[str, Any]]:
+    """Association SN ``object_list``: base name, class, version and OBIS per object."""
+    out = []
+    for base_name, class_id, version, name in to_python(data):
+        out.append({"base_name": base_name & 0xFFFF, "class_id": class_id, "version": version,
+                    "obis": ObisCode(bytes(name)), "attributes": {}, "methods": {}})
     return out
 
 
