@@ -389,3 +389,13 @@ def test_disconnect_ua_releases():
     assert (disc.control.kind, disc.control.pf) == ("disc", True)
     (event,) = link.receive_data(server_frame("ua"))
     assert isinstance(event, LinkReleased) and link.state == "disconnected"
+
+
+def test_second_ua_to_a_repeated_snrm_is_harmless():
+    link = HdlcLink(client_address=16, server=SERVER)
+    link.connect()
+    link.resend()  # the first UA was late: the transport's timeout repeated the SNRM
+    assert len(frames_of(link.data_to_send())) == 2
+    assert isinstance(link.receive_data(server_frame("ua"))[0], LinkEstablished)
+    (event,) = link.receive_data(server_frame("ua"))
+    assert isinstance(event, LinkWarning) and link.state == "connected"

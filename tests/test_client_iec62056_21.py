@@ -107,6 +107,7 @@ def test_opening_refuses_mode_b_meter_and_garbage():
     opening.start()
     with pytest.raises(IdentificationError):
         opening.receive_data(bytes(200))
+    assert opening.state == "failed"
 
 
 def test_serial_parameters_for_pyserial():

@@ -292,6 +292,9 @@ class HdlcLink:
             self._go("ua")
             self._reset_sequence()
             events.append(LinkReleased("UA to DISC"))
+        elif self.state == "connected" and (self._vs, self._vr) == (0, 0) and not self._unacked:
+            # the answer to an SNRM that resend() repeated: the link is up already
+            events.append(LinkWarning("a second UA (to a repeated SNRM) was ignored"))
         else:
             events.append(ProtocolError(f"UA while {self.state}", remote=True))
 

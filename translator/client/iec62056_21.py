@@ -144,7 +144,8 @@ class BaudRateSwitch:
 
 class ModeEOpening:
     """The opening as a state machine: ``start`` gives the request; ``receive_data`` the
-    events; states ``idle`` -> ``waiting_identification`` -> ``switching`` -> ``done``.
+    events; states ``idle`` -> ``waiting_identification`` -> ``switching`` -> ``done`` (or
+    ``failed`` when the answer is no identification).
 
     Timing the transport honours (IEC 62056-21 6.3, character transmission):
     ``REACTION_TIME``: the meter answers 200 ms to 1500 ms after a message (``FAST_REACTION``,
@@ -179,9 +180,17 @@ class ModeEOpening:
         return self.request
 
     def receive_data(self, data: bytes) -> list[Any]:
-        """Octets read at 300 baud; an echo of the request (optical heads) is skipped."""
+        """Octets read at 300 baud; an echo of the request (optical heads) is skipped.
+        ``IdentificationError`` (state ``failed``) when the answer is no identification."""
         if self.state != "waiting_identification":
             return []
+        try:
+            return self._receive(data)
+        except IdentificationError:
+            self.state = "failed"
+            raise
+
+    def _receive(self, data: bytes) -> list[Any]:
         self._buffer += bytes(data)
         while CRLF in self._buffer:
             line, _, self._buffer = self._buffer.partition(CRLF)
