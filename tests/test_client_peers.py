@@ -132,36 +132,50 @@ def _dlms(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
                           text=True, timeout=timeout)
 
 
-def test_cli_get_with_scaler_unit_and_csv_profile():
+@needs_tshark
+def test_cli_get_with_scaler_unit_and_csv_profile(tmp_path):
     with gurux_meter("--wrapper") as port:
         url = f"tcp://127.0.0.1:{port}"
-        out = _dlms("read", url, "get", "1-0:1.8.0*255")
+        out = _dlms("read", url, "--record", str(tmp_path / "get.pcap"), "get", "1-0:1.8.0*255")
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == "1-0:1.8.0*255 attribute 2: 1234567.8 Wh"
-        out = _dlms("read", url, "--to", "csv", "profile", "1.0.99.1.0.255", "--entries", "1..2")
+        out = _dlms("read", url, "--to", "csv", "--record", str(tmp_path / "profile.pcapng"),
+                    "profile", "1.0.99.1.0.255", "--entries", "1..2")
         assert out.returncode == 0, out.stderr
         assert out.stdout.splitlines() == [
             "0.0.1.0.0.255:2,1.0.1.8.0.255:2",
             "2025-01-01T00:00:00+00:00,12344678", "2025-01-01T00:15:00+00:00,12344928"]
+    # the association view (for the class), the value, the scaler-unit; then the profile's
+    assert _decoded_services(tmp_path / "get.pcap") == [
+        "AARQ", "AARE", *["GetRequestNormal", "GetResponseNormal"] * 3, "RLRQ", "RLRE"]
+    assert _decoded_services(tmp_path / "profile.pcapng").count("GetRequestNormal") == 3
 
 
-def test_set_on_the_read_only_meter_is_one_line_and_exit_1():
+@needs_tshark
+def test_set_on_the_read_only_meter_is_one_line_and_exit_1(tmp_path):
+    record = tmp_path / "set.pcapng"
     with gurux_meter("--wrapper") as port:
-        out = _dlms("read", f"tcp://127.0.0.1:{port}", "set", "1.0.1.8.0.255", "-a", "2",
-                    "--value", '{"double_long_unsigned": 5}')
+        out = _dlms("read", f"tcp://127.0.0.1:{port}", "--record", str(record), "set",
+                    "1.0.1.8.0.255", "-a", "2", "--value", '{"double_long_unsigned": 5}')
     assert out.returncode == 1
     assert out.stderr.strip().splitlines() == [
         "dlms: error: SET 1.0.1.8.0.255 attribute 2: read_write_denied"]
+    assert _decoded_services(record)[-4:] == ["SetRequestNormal", "SetResponseNormal", "RLRQ",
+                                              "RLRE"]
 
 
 # --- faults: one line naming the cause, non-zero exit, within the timeout --------------------
 
-def test_wrong_password():
+@needs_tshark
+def test_wrong_password(tmp_path):
+    record = tmp_path / "password.pcapng"
     with gurux_meter("--wrapper") as port:
         out = _dlms("read", f"tcp://127.0.0.1:{port}", "--auth", "low", "--password", "wrong",
-                    "get", "0.0.1.0.0.255", "--class", "8")
+                    "--record", str(record), "get", "0.0.1.0.0.255", "--class", "8")
     assert out.returncode == 1 and len(out.stderr.splitlines()) == 1, out.stderr
     assert "authentication_failure" in out.stderr and "password" in out.stderr
+    assert "wrong" not in out.stderr
+    assert _decoded_services(record) == ["AARQ", "AARE"]
 
 
 def test_wrong_key():
