@@ -1,0 +1,1 @@
+"""The three panes and the status line of the inspector, one module each."""
