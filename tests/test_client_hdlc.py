@@ -399,3 +399,31 @@ def test_second_ua_to_a_repeated_snrm_is_harmless():
     assert isinstance(link.receive_data(server_frame("ua"))[0], LinkEstablished)
     (event,) = link.receive_data(server_frame("ua"))
     assert isinstance(event, LinkWarning) and link.state == "connected"
+
+
+def test_receive_window_3_one_rr_per_window():
+    """The Iskra segments as I-frames in windows of 3: only the frame with the final bit is
+    answered, by one RR acknowledging the whole window."""
+    segments = [frames_of(f)[0].information for f in
+                vector_frames("push-iskra-am550-unencrypted-valid-data")]
+    link = connected(window=3)
+    link.send_apdu(bytes.fromhex("c001c100080000010000ff0200"))
+    link.data_to_send()
+    answers = []
+    for n, info in enumerate(segments):
+        final = n in (2, 4)
+        link.receive_data(server_frame("i", ns=n, nr=1, information=info, pf=final,
+                                       segmentation=n < 4))
+        answers.append([(f.control.kind, f.control.nr) for f in frames_of(link.data_to_send())])
+    assert answers == [[], [], [("rr", 3)], [], []]
+
+
+def test_rej_sends_again_from_nr(aarq):
+    link = connected(max_info=32, window=3)
+    link.send_apdu(aarq)
+    first = frames_of(link.data_to_send())
+    assert len(first) == 3
+    link.receive_data(server_frame("rej", nr=1, pf=True))
+    again = frames_of(link.data_to_send())
+    assert [f.control.ns for f in again] == [1, 2]
+    assert [f.information for f in again] == [f.information for f in first[1:]]

@@ -352,7 +352,15 @@ class HdlcLink:
         self._pump()
 
     def _rej_in(self, frame: Any, raw: bytes, events: list[Any]) -> None:
-        self._rr_in(frame, raw, events)
+        """REJ: everything from N(R) on goes again, poll bit or not."""
+        if not self._connected("rej", events) or not self._acknowledge(frame.control.nr,
+                                                                         events):
+            return
+        self._peer_busy = False
+        if self._unacked:
+            self._send(tuple(octets for _, octets in self._unacked))
+        else:
+            self._pump()
 
     def _rnr_in(self, frame: Any, raw: bytes, events: list[Any]) -> None:
         if self._connected("rnr", events) and self._acknowledge(frame.control.nr, events):
