@@ -275,3 +275,38 @@ def test_invocation_counter_file_never_repeats(tmp_path):
     assert again.take() == 3
     other = InvocationCounter(1, b"OTHERTTL", path)
     assert other.take() == 1
+
+
+def test_general_block_transfer_blocks_join_into_the_push():
+    """The Landis+Gyr E450 push: three GBT blocks (E0 40 0001, E0 40 0002, E0 C0 0003) in HDLC
+    frames; the association joins them into the DataNotification that the decoder's own GBT
+    reassembly (``decode_all``) finds, and streaming blocks are not acknowledged."""
+    from translator import decode_all
+    from translator.client.association import Notification
+    from translator.schema._core import parse
+    from translator.schema.hdlc import HdlcFrame
+    from translator.schema.llc import LLC_RESPONSE
+
+    from ._vectors import frames
+
+    assoc = Association(AssociationSettings())
+    events = []
+    for frame in frames("push-lg-e450-unencrypted-valid-data1"):
+        info = parse(HdlcFrame, frame, "hdlc")["information"]
+        # the meter puts the LLC E6 E7 00 in front of the first block only
+        events += assoc.receive_apdu(info[3:] if info.startswith(LLC_RESPONSE) else info)
+    assert assoc.apdus_to_send() == []
+    (event,) = events
+    assert isinstance(event, Notification)
+    joined = [m for m in decode_all(b"".join(frames("push-lg-e450-unencrypted-valid-data1")))
+              if m.service == "data_notification"]
+    assert event.apdu == joined[-1].apdu
+
+
+def test_a_gbt_window_is_acknowledged():
+    """A block that ends a window (streaming bit clear, not the last) gets an acknowledgement:
+    E0, block control 01 (window 1), our block number 1, the acknowledged block, no data."""
+    assoc = Association(AssociationSettings(gbt=True))
+    assert "general_block_transfer" in assoc.settings.proposed_conformance
+    assert assoc.receive_apdu(bytes.fromhex("E00000010000030F0000")) == []
+    assert assoc.apdus_to_send() == [bytes.fromhex("E0010001000100")]

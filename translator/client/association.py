@@ -151,6 +151,8 @@ class Association:
         self._stoc = b""
         self._server_ic: int | None = None
         self._dedicated_key: bytes | None = None
+        self._gbt_blocks: list[bytes] = []
+        self._gbt_sent = 0
 
     # --- caller side ----------------------------------------------------------------------
 
@@ -287,6 +289,8 @@ class Association:
                                    "lengths)") + self._released(None)
             raise AssociationError(f"the server sent an APDU that does not decode: {e}") from None
         name = str(apdu["tag"])
+        if name == "general_block_transfer":
+            return self._gbt_block(apdu["body"])
         if name in ("data_notification", "event_notification_request",
                     "information_report_request"):
             return [Notification(apdu)]
@@ -331,7 +335,7 @@ class Association:
                 self.state = "closed"
                 raise AssociationError(f"the AARE's user-information does not decipher: {e} "
                                        "(check the keys)") from None
-            self._check_server_counter(unprotected.invocation_counter, events, after_aare=False)
+            self._check_server_counter(unprotected.invocation_counter, events)
             xdlms = unprotected.apdu
         if verdict != "accepted":
             self.state = "closed"
@@ -552,6 +556,28 @@ class Association:
             return self._pass4(apdu, results)
         return self._done(pending, results)
 
+    # --- general-block-transfer ------------------------------------------------------------
+
+    def _gbt_block(self, body: Any) -> list[Any]:
+        """One GBT block from the server: gathered until the last block, whose joined data is
+        then an APDU like any other; a window that ends before it is acknowledged."""
+        number = int(body["block_number"])
+        if number == 1:
+            self._gbt_blocks = []
+        elif number != len(self._gbt_blocks) + 1:
+            raise AssociationError(f"general-block-transfer block {number}, expected block "
+                                   f"{len(self._gbt_blocks) + 1}")
+        self._gbt_blocks.append(bytes(body["block_data"]))
+        control = body["block_control"]
+        if control["last_block"]:
+            joined, self._gbt_blocks = b"".join(self._gbt_blocks), []
+            return self.receive_apdu(joined)
+        if not control["streaming"]:
+            self._gbt_sent += 1
+            self._out.append(rq.gbt_acknowledgement(self._gbt_sent, number,
+                                                    self.settings.gbt_window))
+        return []
+
     # --- protection ------------------------------------------------------------------------
 
     def _send(self, apdu: bytes) -> None:
@@ -587,15 +613,16 @@ class Association:
         self._check_server_counter(result.invocation_counter, events)
         return result.apdu
 
-    def _check_server_counter(self, ic: int | None, events: list[Any],
-                              after_aare: bool = True) -> None:
+    def _check_server_counter(self, ic: int | None, events: list[Any]) -> None:
+        """The server's invocation counter must grow: the same value again is the known quirk
+        of Gurux-based meters (not advanced after the ciphered AARE), a smaller one a replay."""
         if ic is None:
             return
         last = self._server_ic
         self._server_ic = ic if last is None else max(ic, last)
         if last is None or ic > last:
             return
-        if ic == last and after_aare and self.state == "authenticating" or ic == last:
+        if ic == last:
             self._quirk(events, f"the server used invocation counter {ic} twice (Gurux-based "
                         "meters do not advance it after the ciphered AARE)")
             return

@@ -79,6 +79,8 @@ def _association_options(parser: argparse.ArgumentParser, gurux_letters: bool) -
                    help="short-name referencing")
     g.add_argument("-r", dest="referencing", choices=("ln", "sn"), help=argparse.SUPPRESS)
     g.add_argument("--max-pdu", type=_int, metavar="N", help="client max receive PDU size")
+    g.add_argument("--gbt", action="store_true",
+                   help="propose general-block-transfer (long replies in GBT blocks)")
     g.add_argument("--strict", action="store_true",
                    help="refuse real-world quirks instead of warning")
     link = parser.add_argument_group("addresses and link")
@@ -180,7 +182,8 @@ def make_client(args: argparse.Namespace) -> Any:
             security_control=_opt(args, "sc"), ciphering=_opt(args, "cipher", "glo"),
             invocation_counter=_opt(args, "invocation_counter", 1),
             invocation_counter_file=_opt(args, "ic_file"),
-            max_pdu_size=_opt(args, "max_pdu", 0xFFFF), strict=bool(_opt(args, "strict")))
+            max_pdu_size=_opt(args, "max_pdu", 0xFFFF), strict=bool(_opt(args, "strict")),
+            gbt=bool(_opt(args, "gbt")))
     except ValueError as e:
         raise ClientError(str(e)) from None
     frames = bool(_opt(args, "frames"))

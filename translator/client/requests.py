@@ -16,9 +16,10 @@ from ..schema.apdu import Apdu
 from ..schema.initiate import conformance_value
 
 __all__ = [
-    "ASSOCIATION_LN", "ASSOCIATION_SN", "AttributeRef", "MethodRef", "aarq", "action_request", "get_request",
-    "get_request_next", "initiate_request", "invoke_id_and_priority", "rlrq", "set_request",
-    "read_request", "write_request",
+    "ASSOCIATION_LN", "ASSOCIATION_SN", "AttributeRef", "MethodRef", "aarq", "action_request",
+    "action_request_block", "action_request_next", "gbt_acknowledgement", "get_request",
+    "get_request_next", "initiate_request", "invoke_id_and_priority", "read_request",
+    "read_request_parameterized", "rlrq", "set_request", "set_request_block", "write_request",
 ]
 
 ASSOCIATION_LN = bytes((0, 0, 40, 0, 0, 255))
@@ -199,6 +200,15 @@ def action_request_block(invoke: int, method: MethodRef | None, block_number: in
 def action_request_next(invoke: int, block_number: int) -> bytes:
     return _service("action_request", "action_request_next_pblock", "action_request",
                     {"invoke_id_and_priority": invoke, "block_number": block_number})
+
+
+def gbt_acknowledgement(block_number: int, acknowledged: int, window: int = 1) -> bytes:
+    """A general-block-transfer APDU without data: acknowledges the blocks up to
+    ``acknowledged`` and offers ``window`` blocks for the next round."""
+    return build(Apdu, {"tag": "general_block_transfer", "body": {
+        "block_control": {"window": window, "streaming": False, "last_block": False},
+        "block_number": block_number, "block_number_ack": acknowledged, "block_data": b""}},
+        "apdu")
 
 
 def read_request(names: Sequence[int], block_number: int | None = None) -> bytes:

@@ -52,6 +52,8 @@ class AssociationSettings:
     invoke_id: int | None = None                # every request with this invoke id (as Gurux's
                                                 # client does); None: 1, 2, ... 15, 0, 1, ...
     strict: bool = False                        # refuse real-world quirks instead of warning
+    gbt: bool = False                           # propose general-block-transfer
+    gbt_window: int = 1                         # blocks the server may send per window
 
     def __post_init__(self) -> None:
         if self.referencing not in ("ln", "sn"):
@@ -86,4 +88,5 @@ class AssociationSettings:
     def proposed_conformance(self) -> tuple[str, ...]:
         if self.conformance is not None:
             return self.conformance
-        return DEFAULT_CONFORMANCE if self.referencing == "ln" else SN_CONFORMANCE
+        names = DEFAULT_CONFORMANCE if self.referencing == "ln" else SN_CONFORMANCE
+        return ("general_block_transfer", *names) if self.gbt else names
