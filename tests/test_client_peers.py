@@ -333,3 +333,14 @@ def test_serial_path_over_a_socat_pty(tmp_path):
             bridge.wait(5)
     services = _decoded_services(record)
     assert services[:4] == ["SNRM", "UA", "AARQ", "AARE"] and services.count("GetResponseNormal") >= 7
+
+
+def test_sync_facade_for_scripts():
+    from translator.client import AssociationSettings, SyncClient
+
+    with gurux_meter("--hdlc") as port:
+        settings = AssociationSettings(authentication="low", password=b"12345678")
+        with SyncClient(f"hdlc+tcp://127.0.0.1:{port}", settings) as meter:
+            assert meter.get("1.0.1.8.0.255", 2).value == 12345678
+            assert meter.get("0.0.42.0.0.255").value == b"GRXPEER000000001"
+            assert meter.association.state == "associated"

@@ -71,6 +71,12 @@ class GetResult:
     def ok(self) -> bool:
         return self.error is None
 
+    @property
+    def value(self) -> Any:
+        """The plain Python value (``values.to_python``), None on failure."""
+        from .values import to_python
+        return None if self.data is None else to_python(self.data)
+
 
 @dataclass(frozen=True, slots=True)
 class Response:
