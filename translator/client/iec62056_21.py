@@ -153,7 +153,9 @@ class ModeEOpening:
     1500 ms between two characters of one message, so a silence that long ends a message;
     ``SWITCH_DELAY``: after the acknowledgement has left the port, wait before changing the baud
     rate so the meter has switched too (GXDLMSDirector waits 500 ms; jDLMS/j62056 let the user set
-    it, saying USB serial adapters need up to 250 ms).
+    it, saying USB serial adapters need up to 250 ms). The reaction and inter-character times
+    are the standard's figures as commonly cited; no public copy of clause 6.3 was at hand to
+    quote, so they are attributes a transport may override.
     """
 
     REACTION_TIME = (0.200, 1.500)
