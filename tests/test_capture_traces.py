@@ -122,3 +122,25 @@ def test_trace_or_capture_is_told_by_content():
     assert looks_like_trace(b"7E A0 07 03 21 93 0F 01 7E\n")
     assert not looks_like_trace(b"\xd4\xc3\xb2\xa1\x02\x00")
     assert not looks_like_trace(b"\x0a\x0d\x0d\x0a\x1c\x00")
+
+
+@needs_tshark
+@pytest.mark.parametrize("style", ["gurux_tx_rx", "director_log"])
+def test_dlms_decode_reads_the_traces_dlms_capture_reads(style, tmp_path):
+    """One trace reader for both commands: ``dlms decode -f`` takes a Gurux or GXDLMSDirector
+    trace too, and finds the messages the capture note lists."""
+    import sys
+    lines = []
+    for i, frame in enumerate(serial_frames()):
+        stamp = f"11:11:{17 + i:02d}"
+        if style == "gurux_tx_rx":
+            lines.append(f"{'TX' if i % 2 == 0 else 'RX'}:\t{stamp}\t{spaced(frame)}")
+        else:
+            lines += [f"{stamp} Send request." if i % 2 == 0 else f"{stamp} ", spaced(frame)]
+    trace = tmp_path / "trace.txt"
+    trace.write_text("\n".join(lines) + "\n")
+    out = subprocess.run([sys.executable, "-m", "translator", "decode", "-f", str(trace), "--to",
+                          "json"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    import json
+    assert len([json.loads(line) for line in out.stdout.splitlines()]) == len(SERVICES)

@@ -7,7 +7,7 @@ import json
 import sys
 from collections.abc import Sequence
 
-from .errors import TranslatorError
+from .errors import DecodeError, TranslatorError
 from .hexinput import parse_hex
 
 LAYERS = ("hdlc", "wrapper", "mbus", "apdu", "data")
@@ -157,7 +157,17 @@ def _read_input(args) -> bytes:
         text = sys.stdin.read()
     else:
         text = " ".join(args.hex)
-    return parse_hex(text)
+    try:
+        return parse_hex(text)
+    except DecodeError:
+        # not bare hex: a tool's trace (Gurux TX:/RX: lines, GXDLMSDirector logs, timestamps),
+        # read by the same reader as ``dlms capture``
+        from .capture.traces import parse_trace
+
+        chunks = [chunk.data for chunk in parse_trace(text.splitlines())]
+        if not chunks:
+            raise
+        return b"".join(chunks)
 
 
 def _cmd_decode(args) -> int:
