@@ -79,3 +79,31 @@ def gurux_meter(*options: str):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@contextlib.contextmanager
+def simulator(*options: str, port: int | None = None):
+    """``dlms simulate`` (``python -m translator.simulator``) on a free loopback port; yields
+    (port, process). The process's stderr is kept for the test to read after it ends."""
+    port = port or free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "translator.simulator", "--port", str(port),
+                             *options], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                break
+            if proc.poll() is not None:
+                raise RuntimeError(f"the simulator exited: {proc.stderr.read().decode()[-500:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the simulator did not listen within 20 s")
+            time.sleep(0.05)
+        yield port, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
