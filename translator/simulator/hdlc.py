@@ -187,6 +187,10 @@ class ServerHdlcLink:
         self._pending.extend((chunk, i < len(chunks) - 1) for i, chunk in enumerate(chunks))
         self._pump()
 
+    def pending(self) -> bool:
+        """Whether part of a frame is waiting for the rest (the server times it)."""
+        return bool(self._buffer)
+
     def data_to_send(self) -> bytes:
         out = bytes(self._out)
         self._out.clear()

@@ -52,6 +52,7 @@ class Simulator:
         self.active = 0
         self.dropped = 0
         self.server: asyncio.base_events.Server | None = None
+        self._writers: set[Any] = set()
 
     def new_link(self) -> Any:
         limit = self.settings.max_pdu_size + 64
@@ -70,11 +71,13 @@ class Simulator:
         peer = writer.get_extra_info("peername") or ("?", 0)
         local = writer.get_extra_info("sockname") or ("127.0.0.1", 0)
         session = None
+        self._writers.add(writer)
         if self.recorder is not None:
             session = self.recorder.tcp(tuple(peer[:2]), tuple(local[:2]))
         try:
             await self.serve_stream(reader, writer, f"{peer[0]}:{peer[1]}", session)
         finally:
+            self._writers.discard(writer)
             if session is not None:
                 session.close()
             writer.close()
@@ -90,11 +93,18 @@ class Simulator:
         association = ServerAssociation(self.model, self.settings)
         why = "closed by the client"
         try:
+            started = None   # when the frame now in the link's buffer began
+            loop = asyncio.get_running_loop()
             while True:
-                partial = bool(getattr(link, "_buffer", b""))
-                timeout = self.link.frame_timeout if partial else self.link.idle_timeout
+                partial = link.pending()
+                if partial and started is None:
+                    started = loop.time()
+                elif not partial:
+                    started = None
+                timeout = (self.link.frame_timeout - (loop.time() - started) if partial
+                           else self.link.idle_timeout)
                 try:
-                    data = await asyncio.wait_for(reader.read(4096), timeout)
+                    data = await asyncio.wait_for(reader.read(4096), max(timeout, 0))
                 except TimeoutError:
                     why = ("a frame not finished within "
                            f"{self.link.frame_timeout:g} s" if partial else "idle")
@@ -138,6 +148,9 @@ class Simulator:
         return None
 
     async def close(self) -> None:
+        """Stop listening and end every connection (each sees the end of its stream)."""
+        for writer in list(self._writers):
+            writer.close()
         if self.server is not None:
             self.server.close()
             with contextlib.suppress(Exception):
