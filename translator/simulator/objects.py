@@ -14,6 +14,8 @@ from typing import Any
 
 from ..client.values import ValueSpecError, data_tree
 from ..client.views import date_time_octets
+from ..schema._core import build
+from ..schema.axdr import Data as DataSchema
 from ..tables import load_json
 from .tables import Table
 
@@ -48,9 +50,13 @@ def typed(table: Table, key: str, default: dict | None = None) -> dict | None:
     if spec is None:
         return default
     try:
-        return data_tree(spec)
+        value = data_tree(spec)
+        build(DataSchema, value, "axdr")   # out-of-range values are refused here, not when served
     except ValueSpecError as e:
         raise table.error(key, str(e)) from None
+    except Exception as e:
+        raise table.error(key, f"{spec!r} does not fit its type ({e})") from None
+    return value
 
 
 def unit_code(table: Table, key: str = "unit") -> int:

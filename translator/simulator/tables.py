@@ -31,6 +31,8 @@ class Table:
         self._read: set[str] = set()
 
     def error(self, key: str | None, text: str) -> ModelError:
+        if not self.name:   # the file's top level
+            return ModelError(f"{self.source}: [{key}]: {text}")
         where = f"[{self.name}]" + (f" {key}" if key else "")
         return ModelError(f"{self.source}: {where}: {text}")
 
@@ -65,7 +67,7 @@ class Table:
             self._read.add(key)
             return None
         self._read.add(key)
-        return Table(self.source, f"{self.name}.{key}", self.mapping[key])
+        return Table(self.source, f"{self.name}.{key}" if self.name else key, self.mapping[key])
 
     def done(self) -> None:
         """Refuse the keys nothing read (typos, options of another class)."""
