@@ -121,7 +121,7 @@ async def test_selected_node_lights_exactly_its_octets():
     async with app.run_test(size=(120, 40)) as pilot:
         await _loaded(app, pilot)
         await _select(app, pilot, 14)      # GET 1.0.1.8.0.255 attribute 2 (the note's register)
-        wire = b"".join(app.selected.wire)
+        wire = app.selected.wire
         layer, node = await _highlight(app, pilot, ["apdu", "body", "get_request",
                                                     "cosem_attribute_descriptor",
                                                     "instance_id"])
@@ -239,9 +239,8 @@ async def test_keys_dialog_deciphers_in_place():
         assert app.selected.flag_text()[3] == "D"
         names = [c.data[0].name for c in app.query_one(TreePane).root.children if c.data]
         assert "plaintext" in names
-        value = next(n for n in app.message.security.apdu and
-                     app.message.view_tree().find("plaintext").iter() if n.name == "value"
-                     and isinstance(n.value, int))
+        plaintext = app.message.view_tree().find("plaintext")
+        value = next(n for n in plaintext.iter() if n.name == "value" and isinstance(n.value, int))
         assert value.value == 12345678     # the note: register value 12345678
 
 
@@ -270,7 +269,7 @@ async def test_export_search_and_copy(tmp_path):
         await pilot.press("escape")
         assert app.focused is app.query_one(HexPane)
         await pilot.press("c")
-        assert app.clipboard == " ".join(f"{b:02X}" for b in b"".join(app.selected.wire))
+        assert app.clipboard == " ".join(f"{b:02X}" for b in app.selected.wire)
 
 
 def test_cli_missing_file_is_one_line(tmp_path):

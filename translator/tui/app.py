@@ -82,8 +82,6 @@ class InspectorApp(App[int]):
         self.first_rows_seconds: float | None = None
         self.selected: Row | None = None
         self.message: Message | None = None
-        self._by_number: dict[int, int] = {}
-        self._answer: dict[int, int] = {}
         self._cache: OrderedDict[int, Message | None] = OrderedDict()
         self._generation = 0
         self._started = time.perf_counter()
@@ -141,11 +139,6 @@ class InspectorApp(App[int]):
             return
         start = len(self.rows)
         self.rows.extend(batch)
-        for i, row in enumerate(batch, start):
-            if row.number is not None:
-                self._by_number.setdefault(row.number, i)
-            if row.reply_to is not None:
-                self._answer.setdefault(row.reply_to, i)
         matching = [i for i, row in enumerate(batch, start)
                     if self.predicate is None or self.predicate(row)]
         listing = self.query_one(MessageList)
@@ -170,8 +163,6 @@ class InspectorApp(App[int]):
         self._generation += 1
         self.source, self.keys = source, source.keys
         self.rows.clear()
-        self._by_number.clear()
-        self._answer.clear()
         self._cache.clear()
         self.loaded = False
         self._started = time.perf_counter()
@@ -323,11 +314,7 @@ class InspectorApp(App[int]):
         row = self.selected
         if row is None:
             return
-        target = None
-        if row.reply_to is not None:
-            target = self._by_number.get(row.reply_to)
-        elif row.number is not None:
-            target = self._answer.get(row.number)
+        target = _pair(self.rows, row)
         if target is None:
             self.notify("no request/response pair for this message", timeout=3)
         elif not self.query_one(MessageList).select_row(target):
@@ -382,13 +369,28 @@ class InspectorApp(App[int]):
     def action_copy(self) -> None:
         octets = self.query_one(HexPane).lit_octets()
         if not octets and self.selected is not None:
-            octets = b"".join(self.selected.wire)
+            octets = self.selected.wire
         if octets:
             self.copy_to_clipboard(octets.hex(" ").upper())
             self.notify(f"copied {len(octets)} octet(s) as hex", timeout=2)
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+
+def _pair(rows: list[Row], row: Row) -> int | None:
+    """The request a response answers (looking back) or the response to a request (looking
+    on); a scan rather than an index, so the list costs no memory per row for it."""
+    if row.reply_to is not None:
+        for i in range(row.index - 1, -1, -1):
+            if rows[i].number == row.reply_to and rows[i].stream == row.stream:
+                return i
+        return None
+    for i in range(row.index + 1, len(rows)):
+        other = rows[i]
+        if other.reply_to == row.number and other.stream == row.stream:
+            return i
+    return None
 
 
 def _needle(text: str) -> bytes:

@@ -52,7 +52,7 @@ class Row:
     titles: tuple[bytes, ...]    # system titles seen on the message and its association
     security: dict | None        # the record's security summary (never key material)
     reply_to: int | None         # first packet of the request this response answers
-    wire: tuple[bytes, ...]      # the octets of its parts and its own, in arrival order
+    wire: bytes                  # the octets of its parts and its own, in arrival order
     context: SecuritySnapshot    # shared by the rows of one association
 
     @property
@@ -100,7 +100,8 @@ def _obis_codes(apdu: Any) -> tuple[bytes, ...]:
 
 
 class Interner:
-    """One copy of each repeated string or snapshot (a 100k list names a few hundred)."""
+    """One copy of each repeated value: endpoints, summaries, OBIS and title tuples, security
+    snapshots repeat across a capture, so a 100k list holds a few thousand of them."""
 
     def __init__(self) -> None:
         self._seen: dict[Any, Any] = {}
@@ -114,9 +115,9 @@ class Interner:
 def make_row(index: int, record: Record, context: SecuritySnapshot, intern: Interner) -> Row:
     """The row of one record, ``context`` being its association's security facts so far."""
     msg = record.message
-    wire: tuple[bytes, ...] = ()
+    wire = b""
     if msg is not None:
-        wire = tuple(p.raw for p in msg.parts) + (msg.raw,)
+        wire = b"".join(p.raw for p in msg.parts) + msg.raw if msg.parts else msg.raw
     titles = []
     sec = record.security
     if sec and sec.get("system_title"):
@@ -125,18 +126,18 @@ def make_row(index: int, record: Record, context: SecuritySnapshot, intern: Inte
     apdu = record.apdu
     return Row(index, record.number, record.time, intern(record.stream), record.association,
                record.direction, intern(record.src), intern(record.dst), intern(record.layer),
-               intern(record.service), record.invoke_id, record.summary(), _flags(record),
-               record.size, record.error,
-               _obis_codes(apdu) if apdu is not None else (), tuple(titles),
+               intern(record.service), record.invoke_id, intern(record.summary()),
+               _flags(record), record.size, record.error,
+               intern(_obis_codes(apdu)) if apdu is not None else (), intern(tuple(titles)),
                sec, record.reply_to, wire, intern(context))
 
 
 def materialize(row: Row, keys: Any = None) -> Message | None:
     """The row's message decoded again from its octets, deciphered with the association's
-    context; spans are offsets into ``b"".join(row.wire)``."""
+    context; spans are offsets into ``row.wire``."""
     if not row.wire:
         return None
-    data = b"".join(row.wire)
+    data = row.wire
     layer = row.layer if row.layer not in (None, "garbage") else None
     try:
         messages = decode_all(data, layer=layer)

@@ -137,9 +137,11 @@ class MessageList(ScrollView, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------------
     def _columns(self, width: int) -> list[tuple[str, int]]:
-        cols = [("No.", 6), ("Time", 9), ("Dir", 3), ("Layer", 7), ("Service", 22), ("Inv", 4),
+        wide = width >= 120
+        cols = [("No.", 6 if wide else 5), ("Time", 9 if wide else 8), ("Dir", 3),
+                ("Layer", 7 if wide else 6), ("Service", 22 if wide else 19), ("Inv", 3),
                 ("Flags", 5)]
-        if width >= 120:
+        if wide:
             cols.insert(3, ("Source → Destination", 41))
         used = sum(w + 1 for _, w in cols)
         cols.append(("Summary", max(10, width - used)))
@@ -148,8 +150,11 @@ class MessageList(ScrollView, can_focus=True):
     def _cells(self, row: Row, width: int) -> list[str]:
         when = "" if row.time is None or self.origin is None else f"{row.time - self.origin:.3f}"
         invoke = "" if row.invoke_id is None else str(row.invoke_id & 0x0F)
+        summary = row.summary
+        if row.service and summary.startswith(row.service):   # the Service column says it
+            summary = summary[len(row.service):].lstrip()
         cells = [str(row.number or "-"), when, row.arrow, row.layer or "", row.service or "",
-                 invoke, row.flag_text(), row.summary]
+                 invoke, row.flag_text(), summary]
         if width >= 120:
             cells.insert(3, f"{row.src or '?'} → {row.dst or '?'}")
         return cells
