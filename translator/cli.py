@@ -106,6 +106,25 @@ def build_parser() -> argparse.ArgumentParser:
                                      "to a meter and print each reply as simple XML.",
                          epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_run_arguments(run)
+
+    from .simulator.cli import EPILOG as SIMULATE_EPILOG
+    from .simulator.cli import add_arguments as add_simulate_arguments
+
+    sim = sub.add_parser("simulate", help="a meter simulator serving an object model",
+                         description="Serve a COSEM object model (TOML) as a meter over the TCP "
+                                     "wrapper, HDLC over TCP or a serial line.",
+                         epilog=SIMULATE_EPILOG,
+                         formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_simulate_arguments(sim)
+
+    from .tui.cli import EPILOG as TUI_EPILOG
+    from .tui.cli import add_arguments as add_tui_arguments
+
+    tui = sub.add_parser("tui", help="the terminal inspector for captures and traces",
+                         description="Browse the messages of a capture or trace: list, decoded "
+                                     "tree, and hex with the selected field's octets lit.",
+                         epilog=TUI_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_tui_arguments(tui)
     return parser
 
 
@@ -221,6 +240,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .client.cli import run_run
 
             return run_run(args)
+        if args.command == "simulate":
+            from .simulator.cli import run_simulate
+
+            return run_simulate(args)
+        if args.command == "tui":
+            from .tui.cli import run_tui
+
+            return run_tui(args)
     except TranslatorError as e:
         if args.debug:
             raise
