@@ -280,3 +280,22 @@ def test_cli_missing_file_is_one_line(tmp_path):
                           str(tmp_path / "nope.pcap")], capture_output=True, text=True)
     assert out.returncode == 1
     assert out.stderr.count("\n") == 1 and out.stderr.startswith("dlms: error: ")
+
+
+@sync
+async def test_hex_trace_help_and_quit():
+    app = InspectorApp(CaptureSource(CAPTURES / "hdlc_session_clock_jdlms.hex"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _loaded(app, pilot)
+        assert len(app.rows) == 22         # the note: 22 HDLC frames, one per line
+        assert {r.service for r in app.rows} == {"GetRequestNormal", "GetResponseNormal",
+                                                 "SetRequestNormal", "SetResponseNormal"}
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = "\n".join(s.text for s in app.screen._compositor.render_strips())
+        assert "Tab / Shift+Tab" in text and "follow the message's association" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0

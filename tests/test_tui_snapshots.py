@@ -19,7 +19,8 @@ from translator.security import Keyring
 from translator.tui.app import InspectorApp
 from translator.tui.source import CaptureSource
 from translator.tui.widgets.message_list import MessageList
-from translator.tui.widgets.tree_pane import TreePane
+
+from .test_tui import _highlight, _loaded
 
 CAPTURES = Path(__file__).resolve().parent.parent / "captures"
 CAPTURE = CAPTURES / "gurux_session_hdlc_tcp4059_suite0_hlsgmac.pcapng"
@@ -33,22 +34,11 @@ def scene() -> InspectorApp:
 async def select_value(pilot) -> None:
     """Wait for the whole file, select packet 21, put the tree cursor on the value."""
     app = pilot.app
-    for _ in range(400):
-        if app.loaded:
-            break
-        await pilot.pause(0.05)
+    await _loaded(app, pilot)
     index = next(i for i, row in enumerate(app.rows) if row.number == 21)
     app.query_one(MessageList).select_row(index)
     await pilot.pause()
-    tree = app.query_one(TreePane)
-    path = ["plaintext", "body", "get_response", "result", "value", "value"]
-    current = tree.root
-    for name in path:
-        current.expand()
-        await pilot.pause()
-        current = next(c for c in current.children if c.data and c.data[1].name == name)
-    tree.focus()
-    tree.move_cursor(current)
+    await _highlight(app, pilot, ["plaintext", "body", "get_response", "result", "value", "value"])
     await pilot.pause(0.2)
 
 

@@ -60,12 +60,12 @@ class InspectorApp(App[int]):
         Binding("escape", "leave", "Back", show=False),
     ]
     HELP = [
-        ("q", "quit"), ("?", "this help"), ("a", "follow the selected message's association"),
-        ("p", "jump between a request and its response"),
-        ("k", "keys dialog: decipher the capture in place"),
-        ("x / j", "export the selected message as simple XML / JSON"),
+        ("q", "quit"), ("?", "this help"), ("a", "follow the message's association"),
+        ("p", "jump between request and response"),
+        ("k", "keys dialog: decipher in place"),
+        ("x / j", "export the message as simple XML / JSON"),
         ("e", "export the filtered list as JSONL"),
-        ("c", "copy the lit octets (or the whole message) as hex"), ("t", "light / dark theme"),
+        ("c", "copy the lit octets (or message) as hex"), ("t", "light / dark theme"),
     ]
 
     def __init__(self, source: MessageSource, initial_filter: str = "") -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
 
 __all__ = ["EPILOG", "add_arguments", "run_tui"]
 
@@ -35,19 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="start with this filter, e.g. 'service:get errors'")
 
 
-def _keys(path: str | None) -> Any:
-    from ..security import Keyring
-    from ..security.keyring import ENV_VARIABLES
-
-    if path:
-        return Keyring.load(path)
-    if any(os.environ.get(var) for var in ENV_VARIABLES):
-        return Keyring.from_env()
-    return None
-
-
 def run_tui(args: argparse.Namespace) -> int:
     """``dlms tui FILE``: 0 when the user quits, 1 (one line on stderr) when it cannot start."""
+    from ..capture.cli import _keys  # --keys FILE, else the DLMS_* variables, as capture does
     from ..errors import TranslatorError
     from .filtering import FilterError, parse_filter
 

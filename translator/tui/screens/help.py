@@ -13,10 +13,10 @@ from ..filtering import __doc__ as FILTER_HELP
 __all__ = ["HelpScreen"]
 
 PANE_KEYS = [
-    ("↑ ↓ PgUp PgDn Home End", "move in the list, tree or hex pane"),
+    ("↑ ↓ PgUp PgDn", "move in the list, tree or hex pane (Home, End)"),
     ("Enter", "select the message / open a tree node"),
     ("Tab / Shift+Tab", "next / previous pane"),
-    ("/", "list: focus the filter; tree and hex: search (hex octets or text)"),
+    ("/", "filter (list) or search (tree, hex: octets or text)"),
     ("n", "next search hit"),
     ("Esc", "leave the filter or search box"),
 ]
@@ -34,7 +34,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         lines = ["[b]Keys[/b]", ""]
         for key, what in PANE_KEYS + self.bindings:
-            lines.append(f"  [b]{key:<24}[/b] {what}")
+            lines.append(f"  [b]{key:<16}[/b] {what}")
         lines += ["", "[b]Filter[/b]", ""]
         lines += ["  " + line.strip() for line in (FILTER_HELP or "").splitlines()[2:]
                   if line.strip()]

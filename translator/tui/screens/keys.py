@@ -19,7 +19,7 @@ class KeysScreen(ModalScreen[dict[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="keys-dialog"):
-            yield Label("Keys for this capture ([default] for every system title)")
+            yield Label("Keys for this capture (used as [default], for every system title)", markup=False)
             yield Label("Block cipher key (EK, 32 hex digits)")
             yield Input(password=True, id="block-cipher-key", placeholder="hidden as typed")
             yield Label("Authentication key (AK, optional)")
