@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -83,49 +84,34 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("--spaces", action="store_true", help="octets separated by spaces")
     add_protect_arguments(enc)
 
-    from .capture.cli import EPILOG as CAPTURE_EPILOG
-    from .capture.cli import add_arguments as add_capture_arguments
+    from .capture import cli as capture_cli
+    from .client import cli as client_cli
+    from .simulator import cli as simulator_cli
+    from .tui import cli as tui_cli
 
-    cap = sub.add_parser("capture", help="decode a pcap/pcapng capture or a serial hex trace",
-                         description="Decode the DLMS messages of a capture (found by content on "
-                                     "any port) or of a serial hex trace.",
-                         epilog=CAPTURE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_capture_arguments(cap)
-
-    from .client.cli import EPILOG as READ_EPILOG
-    from .client.cli import RUN_EPILOG, add_read_arguments, add_run_arguments
-
-    read = sub.add_parser("read", help="read, write and call a meter (live client)",
-                          description="Open an association with a meter and read the "
-                                      "association view, attributes or profile rows, write an "
-                                      "attribute or call a method.",
-                          epilog=READ_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_read_arguments(read)
-    run = sub.add_parser("run", help="send the requests of an XmlClient-style script",
-                         description="Send each request of a Gurux XmlClient-style message file "
-                                     "to a meter and print each reply as simple XML.",
-                         epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_run_arguments(run)
-
-    from .simulator.cli import EPILOG as SIMULATE_EPILOG
-    from .simulator.cli import add_arguments as add_simulate_arguments
-
-    sim = sub.add_parser("simulate", help="a meter simulator serving an object model",
-                         description="Serve a COSEM object model (TOML) as a meter over the TCP "
-                                     "wrapper, HDLC over TCP or a serial line.",
-                         epilog=SIMULATE_EPILOG,
-                         formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_simulate_arguments(sim)
-
-    from .tui.cli import EPILOG as TUI_EPILOG
-    from .tui.cli import add_arguments as add_tui_arguments
-
-    tui = sub.add_parser("tui", help="the terminal inspector for captures and traces",
-                         description="Browse the messages of a capture or trace: list, decoded "
-                                     "tree, and hex with the selected field's octets lit.",
-                         epilog=TUI_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_tui_arguments(tui)
+    _command(sub, "capture", "decode a pcap/pcapng capture or a serial hex trace",
+             "Decode the DLMS messages of a capture (found by content on any port) or of a "
+             "serial hex trace.", capture_cli.EPILOG, capture_cli.add_arguments)
+    _command(sub, "read", "read, write and call a meter (live client)",
+             "Open an association with a meter and read the association view, attributes or "
+             "profile rows, write an attribute or call a method.", client_cli.EPILOG,
+             client_cli.add_read_arguments)
+    _command(sub, "run", "send the requests of an XmlClient-style script",
+             "Send each request of a Gurux XmlClient-style message file to a meter and print "
+             "each reply as simple XML.", client_cli.RUN_EPILOG, client_cli.add_run_arguments)
+    _command(sub, "simulate", "a meter simulator serving an object model",
+             "Serve a COSEM object model (TOML) as a meter over the TCP wrapper, HDLC over TCP "
+             "or a serial line.", simulator_cli.EPILOG, simulator_cli.add_arguments)
+    _command(sub, "tui", "the terminal inspector for captures and traces",
+             "Browse the messages of a capture or trace: list, decoded tree, and hex with the "
+             "selected field's octets lit.", tui_cli.EPILOG, tui_cli.add_arguments)
     return parser
+
+
+def _command(sub, name: str, summary: str, description: str, epilog: str, add) -> None:
+    """One sub-command whose options its own module declares (``add``)."""
+    add(sub.add_parser(name, help=summary, description=description, epilog=epilog,
+                       formatter_class=argparse.RawDescriptionHelpFormatter))
 
 
 def _int(text: str) -> int:
@@ -220,6 +206,16 @@ def _cmd_decode(args) -> int:
     return 0
 
 
+_RUNNERS = {
+    "capture": (".capture.cli", "run_capture"),
+    "read": (".client.cli", "run_read"),
+    "run": (".client.cli", "run_run"),
+    "simulate": (".simulator.cli", "run_simulate"),
+    "tui": (".tui.cli", "run_tui"),
+}
+"""Sub-command -> (module, function): imported only when that command runs."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -228,26 +224,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_decode(args)
         if args.command == "encode":
             return _cmd_encode(args)
-        if args.command == "capture":
-            from .capture.cli import run_capture
-
-            return run_capture(args)
-        if args.command == "read":
-            from .client.cli import run_read
-
-            return run_read(args)
-        if args.command == "run":
-            from .client.cli import run_run
-
-            return run_run(args)
-        if args.command == "simulate":
-            from .simulator.cli import run_simulate
-
-            return run_simulate(args)
-        if args.command == "tui":
-            from .tui.cli import run_tui
-
-            return run_tui(args)
+        module, function = _RUNNERS[args.command]
+        return getattr(importlib.import_module(module, __package__), function)(args)
     except TranslatorError as e:
         if args.debug:
             raise

@@ -517,18 +517,21 @@ class Association:
                         else GetResult(error=str(r["value"])) for r in body)
         return self._done(pending, results)
 
+    def _next_block(self, pending: _Pending, request: Any, what: str) -> list[Any]:
+        """The server acknowledged a block of a long SET or ACTION: send the next one."""
+        if not pending.outgoing:
+            raise AssociationError(f"the server asks for a {what} block we do not have")
+        raw = pending.outgoing.pop(0)
+        self._send(request(pending.invoke, None, pending.next_block, not pending.outgoing, raw))
+        pending.next_block += 1
+        return []
+
     def _set_response(self, pending: _Pending, body: Any) -> list[Any]:
         self._check_invoke(pending, body, "set_response")
         kind = str(body["tag"])
         inner = body["set_response"]
         if kind == "set_response_datablock":
-            if not pending.outgoing:
-                raise AssociationError("the server asks for a SET block we do not have")
-            raw = pending.outgoing.pop(0)
-            self._send(rq.set_request_block(pending.invoke, None, pending.next_block,
-                                            not pending.outgoing, raw))
-            pending.next_block += 1
-            return []
+            return self._next_block(pending, rq.set_request_block, "SET")
         result = inner["result"]
         results = tuple(str(r) for r in result) if isinstance(result, list) else (str(result),)
         return self._done(pending, results)
@@ -538,13 +541,7 @@ class Association:
         kind = str(body["tag"])
         inner = body["action_response"]
         if kind == "action_response_next_pblock":
-            if not pending.outgoing:
-                raise AssociationError("the server asks for an ACTION block we do not have")
-            raw = pending.outgoing.pop(0)
-            self._send(rq.action_request_block(pending.invoke, None, pending.next_block,
-                                               not pending.outgoing, raw))
-            pending.next_block += 1
-            return []
+            return self._next_block(pending, rq.action_request_block, "ACTION")
         if kind == "action_response_with_pblock":
             block = inner["pblock"]
             pending.blocks.append(bytes(block["raw_data"]))
