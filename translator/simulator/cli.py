@@ -138,7 +138,7 @@ async def _serve(args: argparse.Namespace, model: Any, settings: Any, link: Any)
     from .push import pusher
     from .server import Simulator
 
-    simulator = Simulator(model, settings, link, record=args.record)
+    simulator = Simulator(model, settings, link, record=args.record, serial=bool(args.serial))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -43,11 +43,11 @@ class Simulator:
     """Serves ``model`` to every client that connects; ``serve_tcp`` / ``serve_stream``."""
 
     def __init__(self, model: Any, settings: ServerSettings, link: LinkOptions | None = None,
-                 record: str | None = None) -> None:
+                 record: str | None = None, serial: bool = False) -> None:
         self.model = model
         self.settings = settings
         self.link = link or LinkOptions()
-        self.recorder = ServerRecorder(record) if record else None
+        self.recorder = ServerRecorder(record, serial) if record else None
         self.connections = 0
         self.active = 0
         self.dropped = 0
@@ -84,9 +84,11 @@ class Simulator:
             with contextlib.suppress(Exception):
                 await writer.wait_closed()
 
-    async def serve_stream(self, reader: Any, writer: Any, name: str,
-                           session: Any = None) -> str:
-        """Serve one connection until it closes or misbehaves; returns why it ended."""
+    async def serve_stream(self, reader: Any, writer: Any, name: str, session: Any = None,
+                           end_on_release: bool = False) -> str:
+        """Serve one connection until it closes or misbehaves (or, with ``end_on_release``, the
+        HDLC link is disconnected: a serial line then goes back to its opening); returns why it
+        ended."""
         self.connections += 1
         self.active += 1
         link = self.new_link()
@@ -113,7 +115,7 @@ class Simulator:
                     break
                 if session is not None:
                     session.received(data)
-                problem = self._answer(link, association, data)
+                problem = self._answer(link, association, data, end_on_release)
                 out = link.data_to_send()
                 if out:
                     writer.write(out)
@@ -135,7 +137,8 @@ class Simulator:
         log.info("simulator: %s: connection ended (%s)", name, why)
         return why
 
-    def _answer(self, link: Any, association: ServerAssociation, data: bytes) -> str | None:
+    def _answer(self, link: Any, association: ServerAssociation, data: bytes,
+                end_on_release: bool = False) -> str | None:
         """Feed octets to the link and the association; a reason when the link must close."""
         for event in link.receive_data(data):
             if isinstance(event, ApduReceived):
@@ -145,6 +148,8 @@ class Simulator:
                 return event.message
             elif isinstance(event, LinkReleased):
                 association.receive_released()
+                if end_on_release:
+                    return "released"
         return None
 
     async def close(self) -> None:

@@ -1,0 +1,86 @@
+"""Acceptance 2 (serial path) of issue 12: our client opens ``dlms simulate --serial --iec``
+with the IEC 62056-21 mode E handshake over a socat pty pair, then reads and writes over HDLC;
+a second session on the same line opens with mode E again."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from translator.client.session import Client
+from translator.client.transport import SerialTransport
+from translator.client.settings import AssociationSettings
+from translator.client.values import to_python
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = tomllib.loads((ROOT / "translator" / "simulator" / "default_model.toml").read_text())
+VALUE = MODEL["objects"]["1.0.1.8.0.255"]["value"]["double_long_unsigned"]
+
+
+class PtyTransport(SerialTransport):
+    """The client's serial transport on a pty: Linux refuses character size and parity changes
+    on a pseudo-terminal (EINVAL), so the mode E switch changes only the baud rate there."""
+
+    def reconfigure(self, **settings):
+        if "baudrate" in settings:
+            self.port.baudrate = settings["baudrate"]
+
+
+@contextlib.contextmanager
+def _process(*command: str):
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            cwd=ROOT)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_for(path: Path, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 10
+    while not path.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"{path} did not appear: {proc.stderr.read().decode()[-300:]}")
+        time.sleep(0.05)
+
+
+def test_mode_e_then_hdlc_over_a_pty_pair(tmp_path):
+    if shutil.which("socat") is None:
+        pytest.skip("socat is not installed")
+    pytest.importorskip("serial")
+    meter, head = tmp_path / "meter", tmp_path / "head"
+    with _process("socat", f"pty,raw,echo=0,link={meter}", f"pty,raw,echo=0,link={head}") as pty:
+        _wait_for(meter, pty)
+        _wait_for(head, pty)
+        with _process(sys.executable, "-m", "translator.simulator", "--serial", str(meter),
+                      "--iec", "--baud", "9600", "--idle-timeout", "30") as sim:
+            time.sleep(1.0)
+            assert sim.poll() is None, sim.stderr.read().decode()
+
+            async def session(write: int | None) -> int:
+                url = f"serial://{head}?baud=9600&iec=1"
+                client = Client(url, AssociationSettings(authentication="low",
+                                                         password=b"12345678"), timeout=5)
+                client.transport = PtyTransport(str(head), 9600)
+                async with client as m:
+                    if write is not None:
+                        assert await m.set("1.0.1.8.0.255", 2, {
+                            "tag": "double_long_unsigned", "value": write},
+                            class_id=3) == "success"
+                    return to_python((await m.get("1.0.1.8.0.255", 2, class_id=3)).data)
+
+            assert asyncio.run(asyncio.wait_for(session(None), 60)) == VALUE
+            assert asyncio.run(asyncio.wait_for(session(777), 60)) == 777
