@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from translator.client.session import Client
-from translator.client.transport import SerialTransport
 from translator.client.settings import AssociationSettings
+from translator.client.transport import SerialTransport
 from translator.client.values import to_python
 
 ROOT = Path(__file__).resolve().parents[1]
