@@ -211,3 +211,32 @@ def test_wrong_password_and_wrong_key_are_refused():
         finally:
             await simulator.close()
     run(go())
+
+
+@pytest.mark.parametrize("auth", ["low", "general-glo"])
+def test_short_name_referencing(auth):
+    """SN: the association view at 0xFA08 (blocks with a 128-octet client PDU), reads by base
+    name, a parameterized (by entry) profile read, and a write read back."""
+    profile = FILE["objects"]["1.0.99.1.0.255"]
+    rule = profile["rows"]
+
+    async def go():
+        simulator, port = await _serve()
+        try:
+            settings = _settings(auth, referencing="sn", max_pdu_size=128)
+            async with _client("wrapper", port, settings) as meter:
+                objects = await meter.objects()
+                assert [str(o["obis"]) for o in objects] == list(FILE["objects"])
+                assert objects[0]["base_name"] == 0xFA00 and objects[0]["class_id"] == 12
+                assert to_python((await meter.get(REGISTER, 2)).data) == \
+                    FILE["objects"][REGISTER]["value"]["double_long_unsigned"]
+                assert await meter.set(REGISTER, 2, {"tag": "double_long_unsigned",
+                                                     "value": 99}) == "success"
+                assert to_python((await meter.get(REGISTER, 2)).data) == 99
+                rows = profile_rows((await meter.get("1.0.99.1.0.255", 2,
+                                                     selection=selective_by_entry(1, 2))).data)
+                assert [r[1] for r in rows] == [rule["first"][REGISTER] + n * rule["step"][
+                    REGISTER] for n in range(2)]
+        finally:
+            await simulator.close()
+    run(go())

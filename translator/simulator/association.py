@@ -43,17 +43,23 @@ from ..security import (
 from ..security.unprotecting import PROTECTED_NAMES, service_of, unprotect_message_apdu
 from .objects import Refused
 from .services import Services
+from .short_names import ShortNames
 
 __all__ = ["SERVER_CONFORMANCE", "ServerAssociation", "ServerSettings"]
 
-SERVER_CONFORMANCE = (
-    "block_transfer_with_get_or_read", "block_transfer_with_set_or_write",
-    "block_transfer_with_action", "multiple_references", "get", "set", "selective_access",
-    "action",
-)
-"""What the simulator implements (LN); the AARE offers its intersection with the proposal."""
+SERVER_CONFORMANCE = {
+    "ln": ("block_transfer_with_get_or_read", "block_transfer_with_set_or_write",
+           "block_transfer_with_action", "multiple_references", "get", "set",
+           "selective_access", "action"),
+    "sn": ("block_transfer_with_get_or_read", "multiple_references", "read", "write",
+           "parameterized_access"),
+}
+"""What the simulator implements per referencing; the AARE offers its intersection with the
+client's proposal."""
 
-_CONTEXTS = {"2.16.756.5.8.1.1": ("ln", False), "2.16.756.5.8.1.3": ("ln", True)}
+_CONTEXTS = {"2.16.756.5.8.1.1": ("ln", False), "2.16.756.5.8.1.2": ("sn", False),
+             "2.16.756.5.8.1.3": ("ln", True), "2.16.756.5.8.1.4": ("sn", True)}
+_VAA_NAME = {"ln": 7, "sn": -0x600}   # 0x0007; the Association SN base name 0xFA00
 _MECHANISM_PREFIX = "2.16.756.5.8.2."
 _MECHANISM_NAMES = {v: k for k, v in AUTHENTICATION.items()}
 
@@ -61,7 +67,8 @@ _MECHANISM_NAMES = {v: k for k, v in AUTHENTICATION.items()}
 _SERVICES = {
     "idle": frozenset({"aarq"}),
     "authenticating": frozenset({"aarq", "action_request", "rlrq"}),
-    "associated": frozenset({"aarq", "get_request", "set_request", "action_request", "rlrq"}),
+    "associated": frozenset({"aarq", "get_request", "set_request", "action_request", "rlrq",
+                             "read_request", "write_request"}),
 }
 
 _PROTECTION_OVERHEAD = 32
@@ -92,6 +99,7 @@ class ServerAssociation:
         self.state = "idle"
         self.counter = InvocationCounter(settings.invocation_counter)
         self.services = Services(model, self)
+        self.short_names = ShortNames(model, self)
         self._reset()
 
     def _reset(self) -> None:
@@ -103,8 +111,10 @@ class ServerAssociation:
         self._client_ic: int | None = None
         self._ctos = b""
         self._stoc = b""
-        self.services.client_max_pdu = 0xFFFF
-        self.services.overhead = 0
+        self.referencing = "ln"
+        for services in (self.services, self.short_names):
+            services.client_max_pdu = 0xFFFF
+            services.overhead = 0
 
     # --- the one entry point ------------------------------------------------------------------
 
@@ -144,7 +154,9 @@ class ServerAssociation:
         if name == "rlrq":
             return [self._rlrq(apdu)]
         body = apdu["body"]
-        if self.state == "authenticating":
+        if name in ("read_request", "write_request") or self.referencing == "sn":
+            plain = self._short_name(name, body)
+        elif self.state == "authenticating":
             plain = self.services.action(body, hls=self._pass3)
         elif name == "get_request":
             plain = self.services.get(body)
@@ -157,6 +169,15 @@ class ServerAssociation:
     def receive_released(self) -> None:
         """The link under the association went down (DISC): the association ends with it."""
         self._reset()
+
+    def _short_name(self, name: str, body: Any) -> bytes:
+        if self.referencing != "sn" or self.state != "associated":
+            return self._exception("service_not_allowed", "service_not_supported")
+        if name == "read_request":
+            return self.short_names.read(body)
+        if name == "write_request":
+            return self.short_names.write(body)
+        return self._exception("service_not_allowed", "service_not_supported")
 
     # --- ACSE ---------------------------------------------------------------------------------
 
@@ -175,7 +196,7 @@ class ServerAssociation:
         secret = bytes(value["value"]) if value and isinstance(value.get("value"), bytes) else b""
         if oid not in _CONTEXTS:
             return self._aare_refused(oid, "application_context_name_not_supported")
-        _, ciphered = _CONTEXTS[oid]
+        referencing, ciphered = _CONTEXTS[oid]
         if ciphered and (self.settings.keys is None or not self.client_system_title):
             return self._aare_refused(oid, "application_context_name_not_supported"
                                       if self.settings.keys is None
@@ -215,22 +236,27 @@ class ServerAssociation:
         if int(request["proposed_dlms_version_number"]) < 6:
             return self._aare_refused(oid, "no_reason_given", xdlms_error="dlms_version_too_low")
         proposed = set(request["proposed_conformance"]["named"])
-        offered = tuple(n for n in SERVER_CONFORMANCE if n in proposed)
+        offered = tuple(n for n in SERVER_CONFORMANCE[referencing] if n in proposed)
         if not offered:
             return self._aare_refused(oid, "no_reason_given",
                                       xdlms_error="incompatible_conformance")
         client_max = int(request["client_max_receive_pdu_size"]) or 0xFFFF
         if client_max < 12:
             return self._aare_refused(oid, "no_reason_given", xdlms_error="pdu_size_too_short")
+        if referencing == "sn" and mechanism >= 2:
+            return self._aare_refused(oid, "authentication_mechanism_name_not_recognised")
         self.ciphered = ciphered
         self.mechanism = mechanism
-        self.services.client_max_pdu = client_max
-        self.services.overhead = _PROTECTION_OVERHEAD if ciphered else 0
+        self.referencing = referencing
+        for services in (self.services, self.short_names):
+            services.client_max_pdu = client_max
+            services.overhead = _PROTECTION_OVERHEAD if ciphered else 0
         self._ctos = secret
         initiate = build(XdlmsApdu, {"tag": "initiate_response", "body": {
             "negotiated_quality_of_service": None, "negotiated_dlms_version_number": 6,
             "negotiated_conformance": {"unused_bits": 0, "value": conformance_value(offered)},
-            "server_max_receive_pdu_size": self.settings.max_pdu_size, "vaa_name": 7}}, "acse")
+            "server_max_receive_pdu_size": self.settings.max_pdu_size,
+            "vaa_name": _VAA_NAME[referencing]}}, "acse")
         if initiate_service is not None:
             initiate = self._protect(initiate, initiate_service, glo_only=True)
         components = self._aare_head(oid, "accepted",
@@ -281,8 +307,10 @@ class ServerAssociation:
             initiate = build(XdlmsApdu, {"tag": "initiate_response", "body": {
                 "negotiated_quality_of_service": None, "negotiated_dlms_version_number": 6,
                 "negotiated_conformance": {"unused_bits": 0,
-                                           "value": conformance_value(SERVER_CONFORMANCE)},
-                "server_max_receive_pdu_size": self.settings.max_pdu_size, "vaa_name": 7}},
+                                           "value": conformance_value(
+                                               SERVER_CONFORMANCE[self.referencing])},
+                "server_max_receive_pdu_size": self.settings.max_pdu_size,
+                "vaa_name": _VAA_NAME[self.referencing]}},
                 "acse")
             try:
                 result = unprotect_message_apdu(apdu, self._keys(), self.context)

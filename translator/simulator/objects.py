@@ -87,6 +87,9 @@ class CosemObject:
         self.values: dict[int, dict] = {1: tree("octet_string", logical_name)}
         self.access = {a: ("read_write" if a in self.writable else "read_only")
                        for a in self.attributes}
+        self.base_name = table.take("base_name", int, None,
+                                    check=lambda v: None if 0 <= v < 0xFA00 and v % 8 == 0
+                                    else "a multiple of 8 below 0xFA00")
         self.configure(table)
         rights = table.take("access", dict, {})
         for key, mode in rights.items():
@@ -134,7 +137,7 @@ class CosemObject:
         old = self.values.get(attribute)
         if old is not None and str(old["tag"]) != str(value["tag"]):
             raise Refused("type_unmatched")
-        self.values[attribute] = _clean(value)
+        self.values[attribute] = clean(value)
 
     def action(self, method: int, parameters: dict | None, association: Any) -> dict | None:
         if method not in self.methods:
@@ -145,12 +148,12 @@ class CosemObject:
         raise Refused("object_undefined")
 
 
-def _clean(value: Any) -> Any:
+def clean(value: Any) -> Any:
     """A decoded tree without spans and computed fields, ready to be built again."""
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items() if not str(k).startswith("_")}
+        return {str(k): clean(v) for k, v in value.items() if not str(k).startswith("_")}
     if isinstance(value, list):
-        return [_clean(v) for v in value]
+        return [clean(v) for v in value]
     return value
 
 

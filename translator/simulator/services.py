@@ -18,7 +18,7 @@ from ..schema._core import CountedArray, build
 from ..schema.apdu import Apdu
 from ..schema.axdr import Data
 from ..schema.xdlms import GetDataResult
-from .objects import Refused, _clean
+from .objects import Refused, clean
 
 __all__ = ["Services", "MAX_JOINED"]
 
@@ -177,7 +177,7 @@ class Services:
         if refused:
             return refused
         try:
-            obj.set(int(descriptor["attribute_id"]), _clean(value), self.association)
+            obj.set(int(descriptor["attribute_id"]), clean(value), self.association)
         except Refused as e:
             return e.result
         return "success"
@@ -298,7 +298,7 @@ class Services:
         if refused:
             return {"result": refused, "return_parameters": None}
         method = int(descriptor["method_id"])
-        parameters = _clean(parameters) if parameters is not None else None
+        parameters = clean(parameters) if parameters is not None else None
         try:
             if hls is not None and obj.class_id == 15 and method == 1:
                 value = hls(parameters)
