@@ -74,7 +74,7 @@ def test_vectors_decipher_with_keys_and_name_the_missing_title_without(tmp_path)
     assert [r.service for r in records] == ["AARQ", "GloGetRequest"]
     for r in records:
         assert not r.security["decrypted"]
-        assert r.security["note"] == f"no block cipher key for system title {CLIENT_TITLE}"
+        assert r.security["note"] == f"ciphered; no keys given (--keys); system title {CLIENT_TITLE}"
         assert r.error is None
 
 
@@ -83,12 +83,16 @@ def test_without_the_aarq_the_missing_system_title_is_reported(tmp_path):
     path = tcp_capture(tmp_path / "lone.pcap", [data("crypto-glo-get-request-sc20")])
     (record,), _ = read(path, Keyring(default=GURUX))
     assert not record.security["decrypted"] and "no system title" in record.security["note"]
-    # a keys file naming the title does not help: the IV needs the sender's title
+    # a keys file naming one title: encryption only (SC 0x20), so it is assumed, and said so
     keys = tmp_path / "keys.toml"
     keys.write_text(f"[system_title.{CLIENT_TITLE}]\nblock_cipher_key = "
                     f"\"000102030405060708090A0B0C0D0E0F\"\n")
     (record,), _ = read(path, keys)
-    assert "no system title" in record.security["note"]
+    assert record.security["decrypted"] and not record.security["verified"]
+    assert record.message.security.plaintext.hex() == vector(
+        "crypto-glo-get-request-sc20")["checks"]["decrypted"]
+    assert record.message.notes == [f"system title {CLIENT_TITLE} assumed: the only one in the "
+                                    "keys, and nothing (no authentication tag) verifies it"]
 
 
 @needs_tshark
@@ -223,8 +227,8 @@ def test_gurux_hdlc_session_with_the_keys_of_its_note():
     assert len(ldn) == 1  # the logical device name the note quotes
     records, _ = read(capture_path("gurux_session_hdlc_tcp4059_suite0_hlsgmac.pcapng"))
     titles = {r.security["note"] for r in records if r.security}
-    assert titles == {"no block cipher key for system title 4142434445464748",
-                      "no block cipher key for system title 4752584D45544552"}
+    assert titles == {"ciphered; no keys given (--keys); system title 4142434445464748",
+                      "ciphered; no keys given (--keys); system title 4752584D45544552"}
 
 
 @needs_tshark

@@ -19,10 +19,18 @@ from .schema.axdr import Data
 from .schema.gbt import GbtReassembler
 from .schema.hdlc import HdlcParameters
 from .schema.llc import LlcHeader
-from .security import MissingSecurityInfo, SecurityError, unprotect_message_apdu
+from .security import (
+    Keyring,
+    MissingSecurityInfo,
+    MissingSystemTitleError,
+    SecurityContext,
+    SecurityError,
+    unprotect_message_apdu,
+)
 from .stream.framing import Frame, Garbage
 
 __all__ = [
+    "NO_KEYS",
     "Assembler",
     "bare_data",
     "decode_payload",
@@ -34,6 +42,7 @@ __all__ = [
 _LLC_STARTS = (b"\xe6\xe6\x00", b"\xe6\xe7\x00")    # IEC 62056-46 command / response
 _LLC_432 = b"\x90"                                    # IEC 61334-4-32 (no APDU starts so)
 _GBT = "general_block_transfer"
+NO_KEYS = "ciphered; no keys given (--keys)"
 _PAYLOAD_FIELD = {"hdlc": "information", "wrapper": "apdu", "mbus": "data"}
 
 
@@ -129,12 +138,50 @@ def unprotect_into(msg: Message, keys, context) -> None:
     try:
         msg.security = unprotect_message_apdu(msg.apdu, keys, context)
     except MissingSecurityInfo as e:
-        msg.notes.append(str(e))
+        if not keys:
+            msg.notes.append(_no_keys_note(e))
+        elif not (isinstance(e, MissingSystemTitleError) and _title_from_keyring(msg, keys, context)):
+            msg.notes.append(str(e))
     except (SecurityError, DecodeError) as e:
         msg.errors.append(e)
     else:
         if msg.security is not None and msg.security.error is not None:
             msg.errors.append(msg.security.error)
+
+
+def _no_keys_note(missing: MissingSecurityInfo) -> str:
+    """The note of a protected APDU decoded without any keys (naming its sender when known)."""
+    title = getattr(missing, "system_title", None)
+    return NO_KEYS + (f"; system title {title.hex().upper()}" if title else "")
+
+
+def _title_from_keyring(msg: Message, keys, context) -> bool:
+    """A lone glo-/ded- APDU (no AARQ/AARE named its sender): try the keyring's system titles.
+
+    The title whose authentication tag verifies is the sender's; with encryption only nothing
+    can tell titles apart, so the one title of a keyring that names just one is assumed. The
+    note says which title was used and why.
+    """
+    titles = keys.system_titles if isinstance(keys, Keyring) else []
+    deciphered = []
+    for title in titles:
+        trial = SecurityContext(title, title, getattr(context, "dedicated_key", None))
+        try:
+            result = unprotect_message_apdu(msg.apdu, keys, trial)
+        except SecurityError:
+            continue
+        if result is not None and result.verified:
+            msg.security = result
+            msg.notes.append(f"system title {title.hex().upper()} from the keys: its "
+                             "authentication tag verifies")
+            return True
+        deciphered.append(result)
+    if len(titles) == 1 and deciphered and deciphered[0] is not None:
+        msg.security = deciphered[0]
+        msg.notes.append(f"system title {titles[0].hex().upper()} assumed: the only one in the "
+                         "keys, and nothing (no authentication tag) verifies it")
+        return True
+    return False
 
 
 # --- payloads ---------------------------------------------------------------------------------------

@@ -198,7 +198,7 @@ def _cmd_decode(args) -> int:
     for msg in messages:
         for note in msg.notes:
             print(f"dlms: note: {note}", file=sys.stderr)
-    failed = [m for m in messages if m.fatal]
+    failed = [m for m in messages if m.errors]  # a bad FCS too: the frame is shown, still an error
     if failed:
         first = failed[0].errors[0]
         print(f"dlms: error: {first}", file=sys.stderr)

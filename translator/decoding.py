@@ -49,10 +49,10 @@ def decode_all(data: bytes, keys=None, layer: str | None = None,
     if layer == "apdu":
         msg = Message("apdu", 0, data)
         decode_payload(msg, data, 0)
-        if keys is not None and msg.apdu is not None:
+        if msg.apdu is not None:
             unprotect_into(msg, keys, _context(system_title))
         return [msg]
-    assembler = Assembler(keys, _context(system_title) if keys is not None else None)
+    assembler = Assembler(keys, _context(system_title))
     out: list[Message] = []
     for item in framing.FINDERS[layer](data):
         out.extend(assembler.push(item, data))

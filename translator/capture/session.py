@@ -460,6 +460,8 @@ class Session:
             summary["location"] = result.location
         if new_errors:
             summary["error"] = str(new_errors[0])
+        if new_notes:  # e.g. which keyring system title deciphered a lone glo- APDU
+            summary["note"] = "; ".join(n for n in (summary["note"], *new_notes) if n)
         record.security = summary
         if result.location == "apdu":
             if result.apdu is not None:
