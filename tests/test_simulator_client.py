@@ -240,3 +240,22 @@ def test_short_name_referencing(auth):
         finally:
             await simulator.close()
     run(go())
+
+
+@pytest.mark.parametrize("window", [1, 3])
+def test_general_block_transfer(window):
+    """With general-block-transfer proposed, a response longer than the client's max PDU comes
+    in GBT blocks (``window`` blocks per acknowledgement), ciphered as a whole."""
+    async def go():
+        simulator, port = await _serve()
+        try:
+            settings = _settings("general-glo", max_pdu_size=96, gbt=True, gbt_window=window)
+            async with _client("wrapper", port, settings) as meter:
+                assert "general_block_transfer" in meter.association.conformance
+                objects = await meter.objects()
+                assert [str(o["obis"]) for o in objects] == list(FILE["objects"])
+                rows = profile_rows((await meter.get("1.0.99.1.0.255", 2)).data)
+                assert len(rows) == FILE["objects"]["1.0.99.1.0.255"]["rows"]["entries"]
+        finally:
+            await simulator.close()
+    run(go())

@@ -41,6 +41,7 @@ from ..security import (
     unprotect,
 )
 from ..security.unprotecting import PROTECTED_NAMES, service_of, unprotect_message_apdu
+from .gbt import BlockTransfer
 from .objects import Refused
 from .services import Services
 from .short_names import ShortNames
@@ -48,9 +49,9 @@ from .short_names import ShortNames
 __all__ = ["SERVER_CONFORMANCE", "ServerAssociation", "ServerSettings"]
 
 SERVER_CONFORMANCE = {
-    "ln": ("block_transfer_with_get_or_read", "block_transfer_with_set_or_write",
-           "block_transfer_with_action", "multiple_references", "get", "set",
-           "selective_access", "action"),
+    "ln": ("general_block_transfer", "block_transfer_with_get_or_read",
+           "block_transfer_with_set_or_write", "block_transfer_with_action",
+           "multiple_references", "get", "set", "selective_access", "action"),
     "sn": ("block_transfer_with_get_or_read", "multiple_references", "read", "write",
            "parameterized_access"),
 }
@@ -100,6 +101,7 @@ class ServerAssociation:
         self.counter = InvocationCounter(settings.invocation_counter)
         self.services = Services(model, self)
         self.short_names = ShortNames(model, self)
+        self.gbt = BlockTransfer()
         self._reset()
 
     def _reset(self) -> None:
@@ -112,6 +114,7 @@ class ServerAssociation:
         self._ctos = b""
         self._stoc = b""
         self.referencing = "ln"
+        self.gbt = BlockTransfer()
         for services in (self.services, self.short_names):
             services.client_max_pdu = 0xFFFF
             services.overhead = 0
@@ -119,7 +122,15 @@ class ServerAssociation:
     # --- the one entry point ------------------------------------------------------------------
 
     def receive_apdu(self, data: bytes) -> list[bytes]:
-        """The response APDUs for one APDU from the client."""
+        """The response APDUs for one APDU from the client (GBT blocks when the response is
+        longer than the client takes and general-block-transfer was negotiated)."""
+        out = []
+        responses = self._receive(data)
+        for apdu in responses:
+            out += self.gbt.send(apdu)
+        return out
+
+    def _receive(self, data: bytes) -> list[bytes]:
         try:
             apdu = fast_parse(Apdu, bytes(data), "apdu")
         except DecodeError:
@@ -127,6 +138,11 @@ class ServerAssociation:
         name = str(apdu["tag"])
         if name == "aarq":
             return [self._aarq(apdu)]
+        if name == "general_block_transfer" and self.gbt.enabled:
+            joined, blocks = self.gbt.receive(apdu["body"])
+            if joined is None:
+                return blocks   # each shorter than the client's max PDU: sent as they are
+            return self._receive(joined)
         protection = None
         if name in PROTECTED_NAMES:
             if not self.ciphered:
@@ -248,8 +264,11 @@ class ServerAssociation:
         self.ciphered = ciphered
         self.mechanism = mechanism
         self.referencing = referencing
+        self.gbt.enabled = "general_block_transfer" in offered
+        self.gbt.client_max_pdu = client_max
         for services in (self.services, self.short_names):
-            services.client_max_pdu = client_max
+            # with GBT a long response goes in GBT blocks instead of service blocks
+            services.client_max_pdu = 0xFFFF if self.gbt.enabled else client_max
             services.overhead = _PROTECTION_OVERHEAD if ciphered else 0
         self._ctos = secret
         initiate = build(XdlmsApdu, {"tag": "initiate_response", "body": {
