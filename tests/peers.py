@@ -82,14 +82,28 @@ def gurux_meter(*options: str):
 
 
 @contextlib.contextmanager
+def running(*command: str, cwd: Path = ROOT):
+    """A process for the length of a ``with``, stopped (terminate, then kill) at its end; its
+    stderr is a pipe the test may read."""
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd)
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
 def simulator(*options: str, port: int | None = None):
     """``dlms simulate`` (``python -m translator.simulator``) on a free loopback port; yields
-    (port, process). The process's stderr is kept for the test to read after it ends."""
+    (port, process)."""
     port = port or free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "translator.simulator", "--port", str(port),
-                             *options], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            cwd=ROOT)
-    try:
+    with running(sys.executable, "-m", "translator.simulator", "--port", str(port),
+                 *options) as proc:
         deadline = time.monotonic() + 20
         while True:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
@@ -100,10 +114,3 @@ def simulator(*options: str, port: int | None = None):
                 raise RuntimeError("the simulator did not listen within 20 s")
             time.sleep(0.05)
         yield port, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

@@ -89,14 +89,19 @@ def run(coro):
     return asyncio.run(asyncio.wait_for(coro, 60))
 
 
-def test_garbage_on_the_wrapper_drops_that_peer_alone():
+def _sending(octets: bytes):
+    """A fault: send ``octets``, then take what comes back until the meter closes (or 5 s)."""
     async def fault(port):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"GET / HTTP/1.1\r\nHost: meter\r\n\r\n")
+        writer.write(octets)
         got = await _drain(reader, 5)
         writer.close()
         return got
+    return fault
 
+
+def test_garbage_on_the_wrapper_drops_that_peer_alone():
+    fault = _sending(b"GET / HTTP/1.1\r\nHost: meter\r\n\r\n")
     (data, closed), reads = run(_with_good_reader("wrapper", fault))
     assert (data, closed) == (b"", True)
     assert reads > 5
@@ -213,16 +218,9 @@ def test_one_byte_a_second_is_dropped_when_the_frame_takes_too_long():
 
 
 def test_a_huge_declared_length_is_refused_at_once():
-    async def fault(port):
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        frame = WrapperLink()
-        frame.send_apdu(b"\x60" * 0xFFFF)   # a wrapper header announcing 65535 octets
-        header = frame.data_to_send()[:8]
-        writer.write(header + b"\x60\x1d")
-        got = await _drain(reader, 5)
-        writer.close()
-        return got
-
+    frame = WrapperLink()
+    frame.send_apdu(b"\x60" * 0xFFFF)   # a wrapper header announcing 65535 octets
+    fault = _sending(frame.data_to_send()[:8] + b"\x60\x1d")
     (data, closed), reads = run(_with_good_reader("wrapper", fault))
     assert (data, closed) == (b"", True)
     assert reads > 5

@@ -5,7 +5,6 @@ a second session on the same line opens with mode E again."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import shutil
 import subprocess
 import sys
@@ -19,6 +18,8 @@ from translator.client.session import Client
 from translator.client.settings import AssociationSettings
 from translator.client.transport import SerialTransport
 from translator.client.values import to_python
+
+from .peers import running
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = tomllib.loads((ROOT / "translator" / "simulator" / "default_model.toml").read_text())
@@ -34,21 +35,6 @@ class PtyTransport(SerialTransport):
             self.port.baudrate = settings["baudrate"]
 
 
-@contextlib.contextmanager
-def _process(*command: str):
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            cwd=ROOT)
-    try:
-        yield proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def _wait_for(path: Path, proc: subprocess.Popen) -> None:
     deadline = time.monotonic() + 10
     while not path.exists():
@@ -62,10 +48,10 @@ def test_mode_e_then_hdlc_over_a_pty_pair(tmp_path):
         pytest.skip("socat is not installed")
     pytest.importorskip("serial")
     meter, head = tmp_path / "meter", tmp_path / "head"
-    with _process("socat", f"pty,raw,echo=0,link={meter}", f"pty,raw,echo=0,link={head}") as pty:
+    with running("socat", f"pty,raw,echo=0,link={meter}", f"pty,raw,echo=0,link={head}") as pty:
         _wait_for(meter, pty)
         _wait_for(head, pty)
-        with _process(sys.executable, "-m", "translator.simulator", "--serial", str(meter),
+        with running(sys.executable, "-m", "translator.simulator", "--serial", str(meter),
                       "--iec", "--baud", "9600", "--idle-timeout", "30") as sim:
             time.sleep(1.0)
             assert sim.poll() is None, sim.stderr.read().decode()

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import DecodeError
 from ..schema._compile import fast_parse
 from ..schema._core import CountedArray, build
 from ..schema.apdu import Apdu
@@ -183,38 +182,59 @@ class Services:
         return "success"
 
     def _set_block(self, invoke: int, block: Any, first: bool) -> bytes:
-        incoming = self._incoming
         number = int(block["block_number"])
-        problem = self._block_problem(incoming, "set", number, first)
+        problem, done = self._gather("set", block, first)
         if problem:
-            self._incoming = None
             return response("set_response", "set_response_last_datablock",
                             {"invoke_id_and_priority": invoke, "result": problem,
                              "block_number": number})
-        assert incoming is not None
-        incoming.raw += bytes(block["raw_data"])
-        incoming.next_block = number + 1
-        if not block["last_block"]:
+        if done is None:
             return response("set_response", "set_response_datablock",
                             {"invoke_id_and_priority": invoke, "block_number": number})
-        self._incoming = None
-        try:
-            if incoming.with_list:
-                values = CountedArray(Data).parse(bytes(incoming.raw))
-                results = [self._set_one(target, value)
-                           for target, value in zip(incoming.targets, values, strict=True)]
-            else:
-                value = fast_parse(Data, bytes(incoming.raw), "axdr")
-                results = [self._set_one(incoming.targets[0], value)]
-        except (DecodeError, ValueError, Exception):
-            results = ["type_unmatched"] * len(incoming.targets)
-        if incoming.with_list:
+        values = self._joined(done)
+        if values is None:
+            results = ["type_unmatched"] * len(done.targets)
+        else:
+            results = [self._set_one(target, value)
+                       for target, value in zip(done.targets, values, strict=True)]
+        if done.with_list:
             return response("set_response", "set_response_last_datablock_with_list",
                             {"invoke_id_and_priority": invoke, "result": results,
                              "block_number": number})
         return response("set_response", "set_response_last_datablock",
                         {"invoke_id_and_priority": invoke, "result": results[0],
                          "block_number": number})
+
+    def _gather(self, service: str, block: Any, first: bool) -> tuple[str | None,
+                                                                       _Incoming | None]:
+        """Add a block to the SET or ACTION coming in: (the refusal, or None; the whole
+        transfer once its last block is in, else None)."""
+        incoming = self._incoming
+        number = int(block["block_number"])
+        problem = self._block_problem(incoming, service, number, first)
+        if problem:
+            self._incoming = None
+            return problem, None
+        assert incoming is not None
+        incoming.raw += bytes(block["raw_data"])
+        incoming.next_block = number + 1
+        if not block["last_block"]:
+            return None, None
+        self._incoming = None
+        return None, incoming
+
+    @staticmethod
+    def _joined(done: _Incoming) -> list | None:
+        """The values (SET) or parameters (ACTION) of a joined transfer, one per target; None
+        when they do not decode or do not match the targets."""
+        try:
+            if done.with_list:
+                values = list(CountedArray(Data).parse(bytes(done.raw)))
+            else:
+                values = [fast_parse(Data, bytes(done.raw), "axdr")]
+        except Exception:   # joined octets that are no A-XDR Data: refused, not raised
+            return None
+        return values if len(values) == len(done.targets) else None
 
     def _block_problem(self, incoming: _Incoming | None, service: str, number: int,
                        first: bool) -> str | None:
@@ -259,35 +279,23 @@ class Services:
                                 "return_parameters": None}})
 
     def _action_block(self, invoke: int, block: Any, first: bool, hls: Any) -> bytes:
-        incoming = self._incoming
         number = int(block["block_number"])
-        problem = self._block_problem(incoming, "action", number, first)
+        problem, done = self._gather("action", block, first)
         if problem:
-            self._incoming = None
             return response("action_response", "action_response_normal", {
                 "invoke_id_and_priority": invoke,
                 "single_response": {"result": problem, "return_parameters": None}})
-        assert incoming is not None
-        incoming.raw += bytes(block["raw_data"])
-        incoming.next_block = number + 1
-        if not block["last_block"]:
+        if done is None:
             return response("action_response", "action_response_next_pblock",
                             {"invoke_id_and_priority": invoke, "block_number": number})
-        self._incoming = None
-        try:
-            if incoming.with_list:
-                parameters = list(CountedArray(Data).parse(bytes(incoming.raw)))
-            else:
-                parameters = [fast_parse(Data, bytes(incoming.raw), "axdr")]
-        except Exception:
-            parameters = None
-        if parameters is None or len(parameters) != len(incoming.targets):
+        parameters = self._joined(done)
+        if parameters is None:
             answers = [{"result": "type_unmatched", "return_parameters": None}
-                       for _ in incoming.targets]
+                       for _ in done.targets]
         else:
             answers = [self._call(m, p, hls)
-                       for m, p in zip(incoming.targets, parameters, strict=True)]
-        if incoming.with_list:
+                       for m, p in zip(done.targets, parameters, strict=True)]
+        if done.with_list:
             return response("action_response", "action_response_with_list",
                             {"invoke_id_and_priority": invoke, "list_of_responses": answers})
         return response("action_response", "action_response_normal",
