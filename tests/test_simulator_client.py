@@ -259,3 +259,27 @@ def test_general_block_transfer(window):
         finally:
             await simulator.close()
     run(go())
+
+
+def test_action_parameters_in_pblocks():
+    """An image block of 3000 octets: the ACTION goes in pblocks (server max PDU 1024 in the
+    model), and the image then verifies."""
+    image = "0.0.44.0.0.255"
+
+    async def go():
+        simulator, port = await _serve()
+        try:
+            async with _client("wrapper", port, _settings("low")) as meter:
+                assert meter.association.server_max_pdu == FILE["meter"]["max_pdu_size"]
+                assert (await meter.action(image, 1, {"tag": "structure", "value": [
+                    {"tag": "octet_string", "value": b"BIG"},
+                    {"tag": "double_long_unsigned", "value": 3000}]}))[0] == "success"
+                assert (await meter.action(image, 2, {"tag": "structure", "value": [
+                    {"tag": "double_long_unsigned", "value": 0},
+                    {"tag": "octet_string", "value": b"\xA5" * 3000}]}))[0] == "success"
+                assert len(meter.last_response.apdus) > 1   # next-pblock answers, then the last
+                assert (await meter.action(image, 3, {"tag": "integer", "value": 0}))[0] \
+                    == "success"
+        finally:
+            await simulator.close()
+    run(go())
