@@ -283,3 +283,52 @@ def test_action_parameters_in_pblocks():
         finally:
             await simulator.close()
     run(go())
+
+
+def test_hls_ecdsa_with_each_sides_key_pair():
+    """HLS mechanism 7: the client signs with its private key, the meter checks with the
+    client's public key and answers signed with its own (``Keys`` per system title)."""
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from translator.security import Keys
+
+    client_key, meter_key = (ec.generate_private_key(ec.SECP256R1()) for _ in range(2))
+    title = bytes.fromhex(FILE["meter"]["system_title"])
+    ring = Keyring(None, {
+        bytes.fromhex(CLIENT_TITLE): Keys(private_key=client_key,
+                                          public_key=client_key.public_key()),
+        title: Keys(private_key=meter_key, public_key=meter_key.public_key())})
+
+    async def go():
+        simulator = Simulator(load_model(), ServerSettings(keys=ring, system_title=title))
+        server = await simulator.serve_tcp("127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            settings = AssociationSettings(authentication="ecdsa", keys=ring,
+                                           system_title=bytes.fromhex(CLIENT_TITLE))
+            async with _client("wrapper", port, settings) as meter:
+                assert meter.associated.authenticated
+                assert to_python((await meter.get(REGISTER, 2)).data) == \
+                    FILE["objects"][REGISTER]["value"]["double_long_unsigned"]
+        finally:
+            await simulator.close()
+    run(go())
+
+
+def test_a_required_security_control_refuses_plaintext_associations():
+    from translator.client.errors import ClientError
+
+    async def go():
+        simulator = Simulator(load_model(), ServerSettings(keys=Keyring.load(KEYS),
+                                                           security_control=0x30))
+        server = await simulator.serve_tcp("127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            with pytest.raises(ClientError, match="application_context_name_not_supported"):
+                async with _client("wrapper", port, _settings("low")):
+                    pass
+            async with _client("wrapper", port, _settings("gmac")) as meter:
+                assert (await meter.get(REGISTER, 2)).ok
+        finally:
+            await simulator.close()
+    run(go())

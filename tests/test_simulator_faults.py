@@ -261,3 +261,26 @@ def test_unknown_client_error_is_not_raised_for_good_reader():
         finally:
             await simulator.close()
     run(go())
+
+
+def test_hdlc_frame_announcing_more_than_it_sends_is_dropped_after_the_frame_timeout():
+    """An HDLC frame whose format field announces about 2000 octets, of which 12 come: the
+    meter waits the 2 s frame timeout, then drops that peer."""
+    from translator.client.hdlc import HdlcAddress
+    from translator.schema.hdlc import address_container, build_frame
+
+    frame = build_frame("snrm", HdlcAddress(1, 17, 2).container(), address_container(1, 16),
+                        information=bytes(1990))
+
+    async def fault(port):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        start = asyncio.get_running_loop().time()
+        writer.write(frame[:12])
+        data, closed = await _drain(reader, 8)
+        writer.close()
+        return data, closed, asyncio.get_running_loop().time() - start
+
+    (data, closed, elapsed), reads = run(_with_good_reader("hdlc", fault))
+    assert (data, closed) == (b"", True)
+    assert 1.5 < elapsed < 6
+    assert reads > 20

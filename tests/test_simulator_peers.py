@@ -139,3 +139,16 @@ def test_wrong_keys_or_password_are_refused(meters, script):
     done = subprocess.run([python, str(PEERS / script), f"127.0.0.1:{meters['wrapper']}",
                            "--wrapper", *wrong], capture_output=True, text=True, timeout=60)
     assert done.returncode == 1, done.stdout
+
+
+def test_a_meter_that_requires_hls_gmac_and_ciphering(model):
+    """``dlms simulate --auth high --sc 30``: gurux without authentication is refused (exit 1),
+    with HLS-GMAC and suite 0 it reads."""
+    require_peers()
+    with simulator("--keys", str(KEYS), "--auth", "high", "--sc", "30") as (port, _):
+        python = require_peers()
+        done = subprocess.run([python, str(PEERS / "gurux_read.py"), f"127.0.0.1:{port}",
+                               "--wrapper"], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 1
+        out = _run("gurux_read.py", "wrapper", port, "gmac")
+        _check_register(out["register"], model)

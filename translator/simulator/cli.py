@@ -31,7 +31,8 @@ The bundled model (translator/simulator/default_model.toml) documents the model 
 Keys come from --keys or DLMS_BLOCK_CIPHER_KEY / DLMS_AUTHENTICATION_KEY and are never printed.
 """
 
-_AUTH = ("none", "low", "md5", "sha1", "gmac", "sha256", "ecdsa")
+_AUTH = ("none", "low", "high", "md5", "sha1", "gmac", "sha256", "ecdsa")
+_HLS = ("md5", "sha1", "gmac", "sha256", "ecdsa")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -45,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", metavar="FILE", help="object model TOML (default: bundled)")
     parser.add_argument("--keys", metavar="FILE", help="keys TOML file")
     parser.add_argument("--auth", action="append", choices=_AUTH,
-                        help="accept only this authentication (repeatable; default: any)")
+                        help="accept only this authentication (repeatable; high: every HLS "
+                        "mechanism; default: any)")
     parser.add_argument("--password", help="LLS password / HLS secret (default: the model's)")
     parser.add_argument("--sc", metavar="HEX", help="security control every xDLMS APDU must "
                         "carry, e.g. 30 (suite 0, authenticated and encrypted)")
@@ -88,8 +90,10 @@ def _settings(args: argparse.Namespace, model: Any) -> Any:
     title = bytes.fromhex(args.system_title) if args.system_title else model.system_title
     if len(title) != 8:
         raise ValueError("--system-title is 8 octets in hex")
+    accepted = tuple(dict.fromkeys(
+        name for a in args.auth or () for name in (_HLS if a == "high" else (a,))))
     return ServerSettings(
-        authentication=tuple(args.auth or ()),
+        authentication=accepted,
         password=args.password.encode() if args.password is not None else None,
         keys=keys, security_control=sc, system_title=title,
         max_pdu_size=args.max_pdu or model.max_pdu_size,
