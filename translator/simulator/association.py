@@ -18,6 +18,7 @@ States (explicit table ``_SERVICES``)::
 
 from __future__ import annotations
 
+import hmac
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -85,20 +86,25 @@ class ServerSettings:
     password: bytes | None = field(default=None, repr=False)   # LLS / HLS 3,4,6 secret
     keys: Keyring | None = field(default=None, repr=False)
     security_control: int | None = None         # required on every xDLMS APDU when set
-    system_title: bytes = b"TRANSLAT"
-    max_pdu_size: int = 1024                    # server-max-receive-pdu-size
+    system_title: bytes | None = None           # None: the model's [meter] system_title
+    max_pdu_size: int | None = None             # server-max-receive-pdu-size; None: the model's
     invocation_counter: int = 1                 # the first one the meter uses
 
 
 class ServerAssociation:
     """One client's association with the simulated meter (see the module docstring)."""
 
-    def __init__(self, model: Any, settings: ServerSettings, client_address: int = 16) -> None:
+    def __init__(self, model: Any, settings: ServerSettings, client_address: int = 16,
+                 counter: InvocationCounter | None = None) -> None:
+        """``counter``: the meter's invocation counter, shared by every association of one
+        meter (a counter per association would repeat GCM nonces under the same key)."""
         self.model = model
         self.settings = settings
+        self.system_title = settings.system_title or model.system_title
+        self.max_pdu_size = settings.max_pdu_size or model.max_pdu_size
         self.client_address = client_address
         self.state = "idle"
-        self.counter = InvocationCounter(settings.invocation_counter)
+        self.counter = counter or InvocationCounter(settings.invocation_counter)
         self.services = Services(model, self)
         self.short_names = ShortNames(model, self)
         self.gbt = BlockTransfer()
@@ -109,7 +115,7 @@ class ServerAssociation:
         self.ciphered = False
         self.mechanism = 0
         self.client_system_title: bytes | None = None
-        self.context = SecurityContext(server_system_title=self.settings.system_title)
+        self.context = SecurityContext(server_system_title=self.system_title)
         self._client_ic: int | None = None
         self._ctos = b""
         self._stoc = b""
@@ -223,7 +229,7 @@ class ServerAssociation:
         name = _MECHANISM_NAMES.get(mechanism)
         if name is None or name == "high" or (accepted and name not in accepted):
             return self._aare_refused(oid, "authentication_mechanism_name_not_recognised")
-        if mechanism == 1 and secret != (self.password() or b"\x00" * 65):
+        if mechanism == 1 and not _same_secret(secret, self.password()):
             return self._aare_refused(oid, "authentication_failure")
         if mechanism >= 2 and not 8 <= len(secret) <= 64:
             return self._aare_refused(oid, "authentication_failure")
@@ -274,7 +280,7 @@ class ServerAssociation:
         initiate = build(XdlmsApdu, {"tag": "initiate_response", "body": {
             "negotiated_quality_of_service": None, "negotiated_dlms_version_number": 6,
             "negotiated_conformance": {"unused_bits": 0, "value": conformance_value(offered)},
-            "server_max_receive_pdu_size": self.settings.max_pdu_size,
+            "server_max_receive_pdu_size": self.max_pdu_size,
             "vaa_name": _VAA_NAME[referencing]}}, "acse")
         if initiate_service is not None:
             initiate = self._protect(initiate, initiate_service, glo_only=True)
@@ -300,9 +306,9 @@ class ServerAssociation:
             {"tag": "result", "value": {"tag": 2, "value": result}},
             {"tag": "result_source_diagnostic",
              "value": {"tag": "acse_service_user", "value": {"tag": 2, "value": diagnostic}}}]
-        if self.settings.system_title:
+        if self.system_title:
             components.append({"tag": "responding_ap_title",
-                               "value": {"tag": 4, "value": self.settings.system_title}})
+                               "value": {"tag": 4, "value": self.system_title}})
         return components
 
     def _aare_refused(self, oid: str, diagnostic: str, xdlms_error: str | None = None) -> bytes:
@@ -328,7 +334,7 @@ class ServerAssociation:
                 "negotiated_conformance": {"unused_bits": 0,
                                            "value": conformance_value(
                                                SERVER_CONFORMANCE[self.referencing])},
-                "server_max_receive_pdu_size": self.settings.max_pdu_size,
+                "server_max_receive_pdu_size": self.max_pdu_size,
                 "vaa_name": _VAA_NAME[self.referencing]}},
                 "acse")
             try:
@@ -353,7 +359,7 @@ class ServerAssociation:
         client_secret = self._secret(self.client_system_title)
         try:
             ok = hls_verify(m, client_secret, self._stoc, bytes(parameters["value"]),
-                            self.client_system_title, peer_system_title=self.settings.system_title,
+                            self.client_system_title, peer_system_title=self.system_title,
                             sent_challenge=self._ctos)
         except (SecurityError, ValueError):
             ok = False
@@ -361,9 +367,9 @@ class ServerAssociation:
             self._reset()
             raise Refused("other_reason")
         suite = (self.settings.security_control or 0x30) & 0x0F
-        proof = f_ctos(m, self._secret(self.settings.system_title), ctos=self._ctos,
+        proof = f_ctos(m, self._secret(self.system_title), ctos=self._ctos,
                        stoc=self._stoc, client_system_title=self.client_system_title,
-                       server_system_title=self.settings.system_title,
+                       server_system_title=self.system_title,
                        invocation_counter=self.counter.take() if m == 5 else 0,
                        security_suite=suite)
         self.state = "associated"
@@ -395,12 +401,12 @@ class ServerAssociation:
             if glo_only or self.context.dedicated_key is None:
                 service = service.replace("ded", "glo")
             else:
-                table = keys.lookup(self.settings.system_title)
+                table = keys.lookup(self.system_title)
                 keys = Keyring(Keys(block_cipher_key=self.context.dedicated_key,
                                     authentication_key=table.authentication_key,
                                     dedicated_key=self.context.dedicated_key))
         sc = self.settings.security_control if sc is None else sc
-        return protect(plain, 0x30 if sc is None else sc, self.settings.system_title,
+        return protect(plain, 0x30 if sc is None else sc, self.system_title,
                        self.counter.take(), keys, service)
 
     def _exception(self, state_error: str, service_error: str,
@@ -408,6 +414,11 @@ class ServerAssociation:
         return build(Apdu, {"tag": "exception_response", "body": {
             "state_error": state_error, "service_error": service_error,
             "invocation_counter": invocation_counter}}, "apdu")
+
+
+def _same_secret(given: bytes, expected: bytes | None) -> bool:
+    """The LLS password check, in constant time; no password configured refuses LLS."""
+    return expected is not None and hmac.compare_digest(given, expected)
 
 
 def _user_information(xdlms_octets: bytes) -> dict:

@@ -158,7 +158,7 @@ async def _serve(args: argparse.Namespace, model: Any, settings: Any, link: Any)
         await simulator.serve_tcp(args.host, args.port)
         where = f"{args.host}:{args.port} ({link.framing})"
     if model.push is not None:
-        tasks.append(asyncio.create_task(pusher(model, settings)))
+        tasks.append(asyncio.create_task(pusher(model, settings, simulator.counter)))
     print(f"dlms simulate: serving {model.source} on {where}", file=sys.stderr, flush=True)
     waiter = asyncio.create_task(stop.wait())
     done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)

@@ -46,17 +46,19 @@ def framed(apdu: bytes, framing: str) -> bytes:
                                 "apdu": apdu}, "wrapper")
 
 
-async def pusher(model: Any, settings: Any) -> None:
-    """Push forever, every ``interval`` seconds."""
+async def pusher(model: Any, settings: Any, counter: InvocationCounter | None = None) -> None:
+    """Push forever, every ``interval`` seconds; ``counter`` is the meter's (shared with its
+    associations, so no invocation counter is used twice)."""
     push = model.push
-    counter = InvocationCounter(settings.invocation_counter)
+    counter = counter or InvocationCounter(settings.invocation_counter)
     number = 0
     while True:
         await asyncio.sleep(push.interval)
         number += 1
         apdu = notification(model, number)
         if settings.security_control is not None and settings.keys is not None:
-            apdu = protect(apdu, settings.security_control, settings.system_title,
+            apdu = protect(apdu, settings.security_control,
+                           settings.system_title or model.system_title,
                            counter.take(), settings.keys, "general-glo")
         try:
             _, writer = await asyncio.wait_for(

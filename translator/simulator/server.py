@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from ..client.counters import InvocationCounter
 from ..client.events import ApduReceived, LinkReleased, ProtocolError
 from ..client.hdlc import HdlcAddress
 from .association import ServerAssociation, ServerSettings
@@ -48,6 +49,7 @@ class Simulator:
         self.settings = settings
         self.link = link or LinkOptions()
         self.recorder = ServerRecorder(record, serial) if record else None
+        self.counter = InvocationCounter(settings.invocation_counter)   # one per meter
         self.connections = 0
         self.active = 0
         self.dropped = 0
@@ -55,7 +57,7 @@ class Simulator:
         self._writers: set[Any] = set()
 
     def new_link(self) -> Any:
-        limit = self.settings.max_pdu_size + 64
+        limit = (self.settings.max_pdu_size or self.model.max_pdu_size) + 64
         if self.link.framing == "hdlc":
             return ServerHdlcLink(self.link.address, window=self.link.window,
                                   max_info_length=self.link.max_info_length,
@@ -92,7 +94,7 @@ class Simulator:
         self.connections += 1
         self.active += 1
         link = self.new_link()
-        association = ServerAssociation(self.model, self.settings)
+        association = ServerAssociation(self.model, self.settings, counter=self.counter)
         why = "closed by the client"
         try:
             started = None   # when the frame now in the link's buffer began
