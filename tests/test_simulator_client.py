@@ -332,3 +332,42 @@ def test_a_required_security_control_refuses_plaintext_associations():
         finally:
             await simulator.close()
     run(go())
+
+
+def test_the_documented_example_model_is_served():
+    """The example of MODEL.md: extended register (status, capture time), demand register
+    (next period moves the current average to the last), listed daily rows, read-only data."""
+    import re
+
+    from translator.simulator.model import loads_model
+
+    text = re.findall(r"```toml\n(.*?)```", (MODEL.parent / "MODEL.md").read_text(), re.S)[-1]
+    document = tomllib.loads(text)
+
+    async def go():
+        simulator = Simulator(loads_model(text, "MODEL.md"),
+                              ServerSettings(password=document["meter"]["password"].encode()))
+        server = await simulator.serve_tcp("127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            settings = AssociationSettings(authentication="low",
+                                           password=document["meter"]["password"].encode())
+            async with _client("wrapper", port, settings) as meter:
+                ext = document["objects"]["1.0.2.8.0.255"]
+                assert to_python((await meter.get("1.0.2.8.0.255", 2)).data) == \
+                    ext["value"]["double_long_unsigned"]
+                assert to_python((await meter.get("1.0.2.8.0.255", 4)).data) == 0
+                assert len(to_python((await meter.get("1.0.2.8.0.255", 5)).data)) == 12
+                demand = document["objects"]["1.0.1.4.0.255"]
+                assert (await meter.action("1.0.1.4.0.255", 2,
+                                           {"tag": "integer", "value": 0}))[0] == "success"
+                assert to_python((await meter.get("1.0.1.4.0.255", 3)).data) == \
+                    demand["value"]["double_long_unsigned"]
+                assert to_python((await meter.get("1.0.1.4.0.255", 2)).data) == 0
+                rows = profile_rows((await meter.get("1.0.99.2.0.255", 2)).data)
+                assert rows == document["objects"]["1.0.99.2.0.255"]["rows"]
+                assert await meter.set("0.0.96.1.0.255", 2, {
+                    "tag": "visible_string", "value": b"X"}) == "read_write_denied"
+        finally:
+            await simulator.close()
+    run(go())
