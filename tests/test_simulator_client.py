@@ -38,12 +38,16 @@ SETTINGS = {
                "system_title": bytes.fromhex(CLIENT_TITLE)},
     "general-glo": {"security_control": 0x30, "system_title": bytes.fromhex(CLIENT_TITLE),
                     "ciphering": "general-glo"},
+    "ded": {"security_control": 0x30, "system_title": bytes.fromhex(CLIENT_TITLE),
+            "ciphering": "ded"},
+    "general-ded": {"authentication": "gmac", "security_control": 0x30,
+                    "system_title": bytes.fromhex(CLIENT_TITLE), "ciphering": "general-ded"},
 }
 
 
 def _settings(auth: str, **extra) -> AssociationSettings:
     options = dict(SETTINGS[auth])
-    if "security_control" in options or auth == "gmac":
+    if "security_control" in options:
         options["keys"] = Keyring.load(KEYS)
     return AssociationSettings(**options, **extra)
 
@@ -65,7 +69,8 @@ def run(coro):
 
 
 @pytest.mark.parametrize("framing", ["wrapper", "hdlc"])
-@pytest.mark.parametrize("auth", ["none", "low", "gmac", "sha256", "general-glo"])
+@pytest.mark.parametrize("auth", ["none", "low", "gmac", "sha256", "general-glo", "ded",
+                                  "general-ded"])
 def test_read_write_action(framing, auth):
     async def go():
         simulator, port = await _serve(framing)
