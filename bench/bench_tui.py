@@ -15,6 +15,7 @@ decodes only the selected one again). The captures are the ones ``bench_capture.
   never is, so it is not used for this;
 - event-loop lag: the worst lateness of a 10 ms timer while loading;
 - loaded: seconds until the whole file is in the list;
+- filter: seconds to apply ``service:get obis:1.0.1.8.0.255`` to the whole list once loaded;
 - RSS: the process's resident memory once loaded (MB, from /proc), and per message.
 
     .venv/bin/python bench/bench_tui.py                  # 10k and 100k messages
@@ -81,6 +82,11 @@ async def main():
         out["loop_lag"] = lag
         out["loaded"] = time.perf_counter() - started
         out["messages"] = len(app.rows)
+        from translator.tui.filtering import parse_filter
+        t = time.perf_counter()
+        app.apply_filter(parse_filter("service:get obis:1.0.1.8.0.255"))
+        out["filter"] = time.perf_counter() - t
+        out["filtered"] = len(app.query_one("#list").view)
         await pilot.press("end")
         await pilot.pause()
         out["rss_mb"] = rss_mb()
@@ -93,7 +99,8 @@ asyncio.run(main())
 
 def run(path: Path) -> dict:
     code = _RUN.format(root=str(ROOT), path=str(path))
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         timeout=900)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -113,13 +120,13 @@ def main() -> int:
             print(f"done {size}: {json.dumps(r)}", file=sys.stderr, flush=True)
     print(f"{'messages':>9} | {'first screen':>12} | {'key max':>8} {'median':>8} "
           f"{'loading':>7} {'loop lag':>8} | {'loaded':>8} | {'RSS MB':>7} {'peak MB':>7} "
-          f"{'kB/msg':>7}")
+          f"{'kB/msg':>7} | {'filter':>7}")
     for r in results:
         print(f"{r['messages']:>9} | {r['first_screen']:>10.2f} s | "
               f"{r['slowest_key'] * 1000:>5.0f} ms {r['median_key'] * 1000:>5.1f} ms "
               f"{str(r['loading_during_keys']):>7} {r['loop_lag'] * 1000:>5.0f} ms | "
               f"{r['loaded']:>6.1f} s | {r['rss_mb']:>7.1f} {r['peak_rss_mb']:>7.1f} "
-              f"{r['rss_mb'] * 1024 / r['messages']:>7.2f}")
+              f"{r['rss_mb'] * 1024 / r['messages']:>7.2f} | {r['filter']:>5.2f} s")
     if len(results) >= 2:
         a, b = results[0], results[-1]
         growth = (b["rss_mb"] - a["rss_mb"]) / (b["messages"] - a["messages"]) * 2**20

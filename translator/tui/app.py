@@ -1,9 +1,10 @@
 """The inspector: message list, decoded tree and hex pane over one ``MessageSource``.
 
-The loader runs in a thread worker and hands rows over in batches, so the list scrolls and
-filters while the file is still being read (and a live source, later, is just a source that
-does not end). The selected message is decoded again from its row (``rows.materialize``); the
-tree's highlighted node lights its octets in the hex pane through ``layout.locate``.
+The loader runs in a thread worker and hands rows over in batches (kept in a ``RowStore``),
+so the list scrolls and filters while the file is still being read (and a live source, later,
+is just a source that does not end). The selected message is decoded again from its row
+(``rows.materialize``); the tree's highlighted node lights its octets in the hex pane through
+``layout.locate``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
 from textual.worker import get_current_worker
 
@@ -29,6 +31,7 @@ from .screens.export import ExportScreen
 from .screens.help import HelpScreen
 from .screens.keys import KeysScreen
 from .source import CaptureSource, MessageSource
+from .store import RowStore
 from .widgets.hex_pane import HexPane
 from .widgets.message_list import MessageList
 from .widgets.tree_pane import TreePane
@@ -36,6 +39,7 @@ from .widgets.tree_pane import TreePane
 __all__ = ["InspectorApp"]
 
 _BATCH_SECONDS = 0.15
+_FILTER_AT_ONCE = 20000   # rows; a longer list is filtered once the typing pauses
 _CACHE = 64
 
 
@@ -73,7 +77,7 @@ class InspectorApp(App[int]):
         self.source = source
         self.initial_filter = initial_filter
         self.keys = source.keys
-        self.rows: list[Row] = []
+        self.rows = RowStore()
         self.predicate: Predicate | None = None
         self.filter_error: str | None = None
         self.progress = 0.0
@@ -87,6 +91,7 @@ class InspectorApp(App[int]):
         self._started = time.perf_counter()
         self._search_target: str | None = None
         self._keep: int | None = None
+        self._filter_timer: Timer | None = None
 
     # -- layout ----------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -107,6 +112,9 @@ class InspectorApp(App[int]):
             self.query_one("#filter", Input).value = self.initial_filter
         self._load(self.source, self._generation)
         self.set_interval(0.5, self._status)
+
+    def on_unmount(self) -> None:
+        self.rows.close()
 
     # -- loading ---------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load")
@@ -130,6 +138,7 @@ class InspectorApp(App[int]):
                     batch, last = [], now
         except Exception as e:  # noqa: BLE001 - a reader failure is shown, the app stays up
             self.call_from_thread(self._failed, str(e).splitlines()[0] if str(e) else repr(e))
+            batch = []
         if not worker.is_cancelled:
             self.call_from_thread(self._add_rows, batch, generation, 1.0, True)
 
@@ -139,8 +148,7 @@ class InspectorApp(App[int]):
             return
         start = len(self.rows)
         self.rows.extend(batch)
-        matching = [i for i, row in enumerate(batch, start)
-                    if self.predicate is None or self.predicate(row)]
+        matching = self.rows.matching(self.predicate, start)
         listing = self.query_one(MessageList)
         listing.extend(matching)
         if self._keep is not None and self._keep < len(self.rows):
@@ -162,7 +170,9 @@ class InspectorApp(App[int]):
         keep = self.selected.index if self.selected is not None else None
         self._generation += 1
         self.source, self.keys = source, source.keys
-        self.rows.clear()
+        self.rows.close()
+        self.rows = RowStore()
+        self.query_one(MessageList).rows = self.rows
         self._cache.clear()
         self.loaded = False
         self._started = time.perf_counter()
@@ -226,13 +236,17 @@ class InspectorApp(App[int]):
             return
         self.filter_error = None
         event.input.remove_class("-invalid")
-        self.apply_filter(predicate)
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        if len(self.rows) < _FILTER_AT_ONCE:
+            self.apply_filter(predicate)
+        else:  # a scan of 100k rows takes about half a second: wait until typing pauses
+            self._filter_timer = self.set_timer(0.3, lambda: self.apply_filter(predicate))
 
     def apply_filter(self, predicate: Predicate | None) -> None:
         self.predicate = predicate
-        rows = self.rows
-        view = array("q", range(len(rows)) if predicate is None else
-                     (i for i, row in enumerate(rows) if predicate(row)))
+        view = self.rows.matching(predicate)
         keep = self.selected.index if self.selected is not None else None
         self.query_one(MessageList).set_view(view, keep)
         self._status()
@@ -314,11 +328,11 @@ class InspectorApp(App[int]):
         row = self.selected
         if row is None:
             return
-        target = _pair(self.rows, row)
+        target = self.rows.pair(row.index)
         if target is None:
             self.notify("no request/response pair for this message", timeout=3)
         elif not self.query_one(MessageList).select_row(target):
-            self.notify(f"message {self.rows[target].number} is hidden by the filter", timeout=3)
+            self.notify(f"message {self.rows.number(target)} is hidden by the filter", timeout=3)
 
     def action_keys(self) -> None:
         self.push_screen(KeysScreen(), self._keys_given)
@@ -376,21 +390,6 @@ class InspectorApp(App[int]):
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
-
-
-def _pair(rows: list[Row], row: Row) -> int | None:
-    """The request a response answers (looking back) or the response to a request (looking
-    on); a scan rather than an index, so the list costs no memory per row for it."""
-    if row.reply_to is not None:
-        for i in range(row.index - 1, -1, -1):
-            if rows[i].number == row.reply_to and rows[i].stream == row.stream:
-                return i
-        return None
-    for i in range(row.index + 1, len(rows)):
-        other = rows[i]
-        if other.reply_to == row.number and other.stream == row.stream:
-            return i
-    return None
 
 
 def _needle(text: str) -> bytes:

@@ -8,6 +8,7 @@ into sight, so 100k messages cost one ``Row`` each and the list opens as fast as
 from __future__ import annotations
 
 from array import array
+from collections.abc import Sequence
 
 from rich.segment import Segment
 from rich.style import Style
@@ -19,12 +20,13 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from ..rows import ERROR, WARNING, Row
+from ..store import RowStore
 
 __all__ = ["MessageList"]
 
 
 class MessageList(ScrollView, can_focus=True):
-    """Rows ``rows[view[i]]``; the cursor is a position in ``view``."""
+    """Rows ``rows[view[i]]`` of a ``RowStore``; the cursor is a position in ``view``."""
 
     BINDINGS = [
         Binding("up", "cursor(-1)", "Up", show=False),
@@ -50,7 +52,7 @@ class MessageList(ScrollView, can_focus=True):
     class Chosen(Highlighted):
         """Enter (or a click) on ``row``."""
 
-    def __init__(self, rows: list[Row], **kwargs) -> None:
+    def __init__(self, rows: RowStore, **kwargs) -> None:
         super().__init__(**kwargs)
         self.rows = rows
         self.view = array("q")
@@ -69,10 +71,10 @@ class MessageList(ScrollView, can_focus=True):
         self.cursor = min(position, max(0, len(view) - 1))
         self.scroll_to_cursor()
 
-    def extend(self, indices: list[int]) -> None:
+    def extend(self, indices: Sequence[int]) -> None:
         """Rows appended by the loader (the cursor stays where the user put it)."""
-        if self.origin is None and self.rows:
-            self.origin = next((r.time for r in self.rows if r.time is not None), None)
+        if self.origin is None and len(self.rows):
+            self.origin = self.rows.first_time()
         was_empty = not self.view
         self.view.extend(indices)
         self._resize()
