@@ -284,3 +284,49 @@ def test_hdlc_frame_announcing_more_than_it_sends_is_dropped_after_the_frame_tim
     assert (data, closed) == (b"", True)
     assert 1.5 < elapsed < 6
     assert reads > 20
+
+
+def test_before_hls_pass_3_only_the_hls_method_is_served():
+    """An HLS-GMAC client that skips pass 3 and calls remote_disconnect at once: refused
+    (read-write-denied), and the relay is still connected for everyone else."""
+    from translator.security import protect
+
+    async def fault(port):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        keys = Keyring.load(KEYS)
+        title = bytes.fromhex(CLIENT_TITLE)
+        association = Association(AssociationSettings(
+            authentication="gmac", security_control=0x30, keys=keys, system_title=title))
+        link = WrapperLink()
+        association.associate()
+        link.send_apdu(association.apdus_to_send()[0])
+        writer.write(link.data_to_send())
+        (aare,) = link.receive_data(await asyncio.wait_for(reader.read(4096), 5))
+        association.receive_apdu(aare.apdu)   # queues pass 3, which is never sent
+        disconnect = rq.action_request(rq.invoke_id_and_priority(2), [
+            rq.MethodRef(70, bytes([0, 0, 96, 3, 10, 255]), 1)], [{"tag": "integer",
+                                                                   "value": 0}])
+        link.send_apdu(protect(disconnect, 0x30, title, 100, keys))
+        writer.write(link.data_to_send())
+        (reply,) = link.receive_data(await asyncio.wait_for(reader.read(4096), 5))
+        writer.close()
+        from translator.security import unprotect
+        return unprotect(reply.apdu, keys, association.server_system_title).apdu
+
+    async def relay_state(port):
+        async with Client(f"tcp://127.0.0.1:{port}", AssociationSettings(), timeout=5) as m:
+            return to_python((await m.get("0.0.96.3.10.255", 3, class_id=70)).data)
+
+    async def go():
+        simulator, port = await _serve()
+        try:
+            reply = await fault(port)
+            return reply, await relay_state(port)
+        finally:
+            await simulator.close()
+
+    reply, state = run(go())
+    assert str(reply["tag"]) == "action_response"
+    assert str(reply["body"]["action_response"]["single_response"]["result"]) == \
+        "read_write_denied"
+    assert state == 1   # still connected

@@ -166,6 +166,9 @@ class ServerAssociation:
                                         self._client_ic + 1)]
             if ic is not None:
                 self._client_ic = ic
+            required = self.settings.security_control
+            if required is not None and result.security_control != required:
+                return [self._exception("service_not_allowed", "operation_not_possible")]
             protection = (service_of(name), result.security_control)
             apdu = result.apdu
             name = str(apdu["tag"])

@@ -249,6 +249,8 @@ class Services:
     # --- ACTION --------------------------------------------------------------------------
 
     def action(self, body: Any, hls: Any = None) -> bytes:
+        """ACTION; ``hls`` (pass 3 pending) is the only method then allowed, on the current
+        association object."""
         kind = str(body["tag"])
         inner = body["action_request"]
         invoke = int(inner["invoke_id_and_priority"])
@@ -308,7 +310,9 @@ class Services:
         method = int(descriptor["method_id"])
         parameters = clean(parameters) if parameters is not None else None
         try:
-            if hls is not None and obj.class_id == 15 and method == 1:
+            if hls is not None:   # HLS pending: reply_to_HLS_authentication, nothing else
+                if obj.class_id != 15 or method != 1:
+                    raise Refused("read_write_denied")
                 value = hls(parameters)
             else:
                 value = obj.action(method, parameters, self.association)
