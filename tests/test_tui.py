@@ -272,12 +272,16 @@ async def test_export_search_and_copy(tmp_path):
         assert app.clipboard == " ".join(f"{b:02X}" for b in app.selected.wire)
 
 
+def _run_cli(*args: str) -> subprocess.CompletedProcess:
+    """``dlms tui ARGS`` through ``translator.tui.cli`` (the lead wires it into ``dlms``)."""
+    code = ("import argparse, sys; from translator.tui.cli import add_arguments, run_tui; "
+            "p = argparse.ArgumentParser(); add_arguments(p); "
+            "sys.exit(run_tui(p.parse_args(sys.argv[1:])))")
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+
+
 def test_cli_missing_file_is_one_line(tmp_path):
-    out = subprocess.run([sys.executable, "-c",
-                          "import argparse, sys; from translator.tui.cli import add_arguments, "
-                          "run_tui; p = argparse.ArgumentParser(); add_arguments(p); "
-                          "sys.exit(run_tui(p.parse_args(sys.argv[1:])))",
-                          str(tmp_path / "nope.pcap")], capture_output=True, text=True)
+    out = _run_cli(str(tmp_path / "nope.pcap"))
     assert out.returncode == 1
     assert out.stderr.count("\n") == 1 and out.stderr.startswith("dlms: error: ")
 
@@ -328,3 +332,26 @@ def test_store_gives_back_every_row_and_filters_on_columns():
     for bad in ("obis:1.2.3", "invoke:x", "title:zz", "colour:red", "!"):
         with pytest.raises(FilterError):
             parse_filter(bad)
+
+
+def test_cli_bad_keys_or_filter_is_one_line(tmp_path):
+    bad_keys = tmp_path / "keys.toml"
+    bad_keys.write_text('[default]\nblock_cipher_key = "00112233"\n')
+    for extra in (["--keys", str(bad_keys)], ["--keys", str(tmp_path / "missing.toml")],
+                  ["--filter", "obis:nope"]):
+        out = _run_cli(str(WRAPPER), *extra)
+        assert out.returncode == 1, extra
+        assert out.stderr.count("\n") == 1 and out.stderr.startswith("dlms: error: "), extra
+        assert "00112233" not in out.stderr
+
+
+@sync
+async def test_enter_opens_the_tree():
+    app = InspectorApp(CaptureSource(WRAPPER))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _loaded(app, pilot)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.selected.index == 1 and app.focused is app.query_one(TreePane)
+        await pilot.press("tab")
+        assert app.focused is app.query_one(HexPane)

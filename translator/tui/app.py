@@ -193,6 +193,13 @@ class InspectorApp(App[int]):
     def on_message_list_highlighted(self, event: MessageList.Highlighted) -> None:
         self.show_row(event.row)
 
+    def on_message_list_chosen(self, event: MessageList.Chosen) -> None:
+        """Enter on a message opens its tree, as termshark moves to the details pane."""
+        if event.row is not None:
+            if self.selected is None or self.selected.index != event.row.index:
+                self.show_row(event.row)
+            self.query_one(TreePane).focus()
+
     def show_row(self, row: Row | None) -> None:
         self.selected = row
         self.message = None if row is None else self._materialize(row)

@@ -50,7 +50,7 @@ class MessageList(ScrollView, can_focus=True):
             self.row = row
 
     class Chosen(Highlighted):
-        """Enter (or a click) on ``row``."""
+        """Enter on ``row``: the user wants to look inside it."""
 
     def __init__(self, rows: RowStore, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -127,7 +127,6 @@ class MessageList(ScrollView, can_focus=True):
         position = event.y + int(self.scroll_offset.y) - 1
         if 0 <= position < len(self.view):
             self.cursor = position
-            self.post_message(self.Chosen(self.current))
 
     def scroll_to_cursor(self) -> None:
         top = int(self.scroll_offset.y)
