@@ -128,14 +128,17 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
             progress.stop()
             print("dlms: usage error: XML output needs translator.xml", file=sys.stderr)
             return 2
-    first_error: Record | None = None
+    first_error: Record | None = None      # of a message
+    first_problem: Record | None = None    # of the capture file itself (message None)
     try:
         if xml is not None:
             print("<Capture>", file=out)
         for record in read_capture(args.file, keys=keys, port=args.port,
                                    display_filter=args.filter, stats=stats,
                                    progress=progress.update):
-            if record.error and first_error is None:
+            if record.error and record.message is None:
+                first_problem = first_problem or record
+            elif record.error and first_error is None:
                 first_error = record
             if args.stats:
                 continue
@@ -170,11 +173,38 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
             print(json.dumps(stats.to_dict(), default=str), file=out)
         else:
             print(stats.to_text(), file=out)
-    if first_error is not None:
-        print(f"dlms: error: {stats.errors} of {stats.messages} message(s) with errors; first "
-              f"in packet {first_error.number}: {first_error.error}", file=sys.stderr)
+    failure = _failure(args, stats, first_error, first_problem)
+    if failure:
+        print(f"dlms: error: {failure}", file=sys.stderr)
         return 1
     return 0
+
+
+def _failure(args: argparse.Namespace, stats: Stats, first_error: Record | None,
+             first_problem: Record | None) -> str | None:
+    """The one line of what went wrong, or None: bad messages, a damaged file, a file that is
+    no capture or trace at all, or a capture of links whose packets were not understood."""
+    parts = []
+    if first_problem is not None:
+        after = f" (after packet {first_problem.number})" if first_problem.number else ""
+        parts.append(f"{first_problem.error}{after}")
+    if first_error is not None:
+        parts.append(f"{stats.message_errors} of {stats.messages} message(s) with errors; first "
+                     f"in packet {first_error.number}: {first_error.error}")
+    if parts:
+        return "; ".join(parts)
+    if stats.packets == 0 and not args.filter:
+        return _nothing_read(args.file, stats.source)
+    return stats.unread_link()
+
+
+def _nothing_read(path: str, source: str | None) -> str:
+    """What a file that gave no packet (or no trace line) is not."""
+    if os.path.getsize(path) == 0:
+        return f"{path} is empty: no pcap/pcapng capture and no hex trace"
+    if source == "capture":
+        return f"{path} is a capture file without packets"
+    return f"{path} is no pcap/pcapng capture and holds no hex trace line"
 
 
 def _print_xml(record: Record, to_xml: Any, out: TextIO, show_keys: bool = False) -> None:

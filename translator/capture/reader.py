@@ -38,6 +38,7 @@ from .streams import (
     TcpDirection,
     classify,
     classify_datagram,
+    classify_pdu,
 )
 from .traces import FROM_CLIENT, FROM_SERVER, RECEIVED, SENT, looks_like_trace, parse_trace
 
@@ -50,6 +51,13 @@ MAX_CLOSED = 4096                # closed TCP connections remembered (late retra
 MAX_CONNECTIONS = 20000          # open connections; the least recently active is closed
 
 _UNDECIDED, _DLMS, _SKIPPED = 0, 1, 2
+_RAW_LINKS = frozenset({"user_dlt", "exported_pdu"})  # links whose payload is DLMS as it is
+
+
+def _ip(protocols: str) -> bool:
+    """True for a packet with an IP layer (a link understood, whatever rides on it)."""
+    layers = protocols.split(":")
+    return "ip" in layers or "ipv6" in layers
 
 
 def _keyring(keys: Any) -> Any:
@@ -77,7 +85,10 @@ def read_capture(path: str | os.PathLike, keys: Any = None, port: int | None = N
     with open(path, "rb") as f:
         head = f.read(4096)
     keys = _keyring(keys)
-    if looks_like_trace(head):
+    trace = looks_like_trace(head)
+    if stats is not None:
+        stats.source = "trace" if trace else "capture"
+    if trace:
         yield from read_trace(path, keys, stats=stats)
         return
     decoder = CaptureDecoder(keys, port, stats)
@@ -264,13 +275,16 @@ class CaptureDecoder:
         return self._records(conn, p.src, p.dst, pieces)
 
     def _raw(self, p: tshark.Packet) -> list[Record]:
+        link = p.protocols.split(":", 1)[0]
+        if link not in _RAW_LINKS and not _ip(p.protocols):
+            self.stats.foreign_links[link or "?"] += 1
         if not p.payload:
             self.stats.skip(p.protocols)
             return []
-        if p.src or p.dst:  # an exported PDU naming its endpoints
-            pair = frozenset((p.src, p.dst))
-            number = self._pdu_names.setdefault(pair, len(self._pdu_names))
-            key, name = ("pdu", pair), f"pdu:{number}"
+        if p.protocols == "exported_pdu":  # named for a dissector tshark lacks: dlms, cosem
+            return self._exported(p)
+        if p.src or p.dst:  # tshark's own export of a transport's payloads, naming endpoints
+            key, name = self._pdu_flow(p)
         else:
             key, name = ("serial",), "serial"
         conn = self.conns.get(key) or self._open(key, name)
@@ -284,6 +298,25 @@ class CaptureDecoder:
         if not p.src:
             conn.peers[p.src] = None  # type: ignore[assignment]
         return self._items(conn, p, direction.push(p.payload, p.number, p.time))
+
+    def _exported(self, p: tshark.Packet) -> list[Record]:
+        """An exported PDU (link type 252): one whole DLMS PDU, like a datagram; the PDUs
+        between the same two endpoints (or of a file naming none) form one flow."""
+        key, name = self._pdu_flow(p)
+        conn = self.conns.get(key)
+        if conn is None:
+            conn = self._open(key, name)
+            conn.state = _DLMS
+            conn.datagrams = DatagramStream()
+            self.stats.dlms_streams += 1
+        assert conn.datagrams is not None
+        pieces = conn.datagrams.feed(p.payload, classify_pdu(p.payload), p.number, p.time)
+        return self._records(conn, p.src or None, p.dst or None, pieces)
+
+    def _pdu_flow(self, p: tshark.Packet) -> tuple[tuple, str]:
+        """The key and name of the exported PDUs between ``p``'s two endpoints."""
+        pair = frozenset((p.src, p.dst))
+        return ("pdu", pair), f"pdu:{self._pdu_names.setdefault(pair, len(self._pdu_names))}"
 
     # -- connections -----------------------------------------------------------------------------
     def _open(self, key: tuple, name: str) -> _Conn:

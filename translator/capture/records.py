@@ -327,6 +327,9 @@ class Stats:
         self.problems: list[str] = []
         self.packets = 0
         self.dlms_streams = 0
+        self.source: str | None = None   # "capture" (pcap/pcapng) or "trace" (hex text)
+        self.foreign_links: Counter[str] = Counter()  # packets of links read as neither IP,
+        #                                               serial nor exported PDUs, by link name
 
     def add(self, record: Record) -> None:
         if record.message is not None:
@@ -358,6 +361,19 @@ class Stats:
     def skip(self, protocols: str, count: int = 1) -> None:
         top = protocols.rsplit(":", 1)[-1] if protocols else "?"
         self.skipped[top] += count
+
+    @property
+    def message_errors(self) -> int:
+        """Messages with an error (``errors`` also counts the capture file's own problems)."""
+        return self.errors - len(self.problems)
+
+    def unread_link(self) -> str | None:
+        """Why a capture gave no message when every packet was of a link not understood."""
+        if self.messages or not self.foreign_links or self.foreign_links.total() < self.packets:
+            return None
+        names = ", ".join(sorted(self.foreign_links))
+        return (f"link type not understood ({names}): none of the {self.packets} packet(s) "
+                "holds IP, a serial line or an exported PDU")
 
     def to_dict(self) -> dict[str, Any]:
         return {

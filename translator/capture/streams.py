@@ -377,6 +377,10 @@ class DatagramStream:
                 kind = layer + ("/s" if _supervisory(item) else "")
                 assembler = self._assemblers.setdefault(kind, Assembler())
                 messages.extend(assembler.push(item, payload, base))
+        elif layer == "apdu":  # an exported PDU holding a bare APDU (the plugins' "raw data")
+            msg = Message("apdu", base, payload)
+            decode_payload(msg, payload, base)
+            messages = [msg]
         else:
             msg = Message("garbage", base, payload)
             msg.errors.append(DecodeError(
@@ -448,6 +452,16 @@ def classify(data: bytes) -> str | None:
         except DecodeError:
             continue
     return None
+
+
+def classify_pdu(payload: bytes) -> str:
+    """The framing of one exported PDU: what a datagram may hold, else a bare APDU.
+
+    The file already says the PDU is DLMS (its dissector-name tag), so the first octets decide,
+    as for a flow known to be DLMS; the Wireshark DLMS plugins take HDLC, IEC 61334-4-32 LLC,
+    wrapper frames and bare APDUs alike.
+    """
+    return classify_datagram(payload, known=True) or "apdu"
 
 
 def classify_datagram(payload: bytes, known: bool = False) -> str | None:
