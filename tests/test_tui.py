@@ -355,3 +355,39 @@ async def test_enter_opens_the_tree():
         assert app.selected.index == 1 and app.focused is app.query_one(TreePane)
         await pilot.press("tab")
         assert app.focused is app.query_one(HexPane)
+
+
+@sync
+async def test_a_record_feed_fills_the_same_list_as_it_goes():
+    # what --connect and --proxy will hand over: records as their session makes them
+    from translator.capture import read_capture
+    from translator.tui.source import RecordFeed
+
+    records = list(read_capture(WRAPPER))
+    feed = RecordFeed("live")
+    app = InspectorApp(feed)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for record in records[:3]:
+            feed.put(record)
+        for _ in range(100):
+            if len(app.rows) == 3:
+                break
+            await pilot.pause(0.02)
+        assert [app.rows[i].service for i in range(3)] == ["AARQ", "AARE", "GetRequestNormal"]
+        assert not app.loaded and app.message is not None
+        for record in records[3:]:
+            feed.put(record)
+        feed.close()
+        await _loaded(app, pilot)
+        assert len(app.rows) == len(records)
+
+
+@sync
+async def test_quitting_ends_an_open_feed():
+    from translator.tui.source import RecordFeed
+
+    app = InspectorApp(RecordFeed("live"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.1)
+        await pilot.press("q")
+    assert app.return_code == 0

@@ -115,11 +115,15 @@ class InspectorApp(App[int]):
 
     def on_unmount(self) -> None:
         self.rows.close()
+        close = getattr(self.source, "close", None)   # a live feed: let its reader end
+        if close is not None:
+            close()
 
     # -- loading ---------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load")
     def _load(self, source: MessageSource, generation: int) -> None:
         worker = get_current_worker()
+        source_is_live = getattr(source, "live", False)   # show each message as it comes
         batch: list[Row] = []
         last = time.perf_counter()
         fraction = [0.0]
@@ -133,7 +137,7 @@ class InspectorApp(App[int]):
                     return
                 batch.append(row)
                 now = time.perf_counter()
-                if now - last >= _BATCH_SECONDS or len(batch) >= 5000:
+                if now - last >= _BATCH_SECONDS or len(batch) >= 5000 or source_is_live:
                     self.call_from_thread(self._add_rows, batch, generation, fraction[0])
                     batch, last = [], now
         except Exception as e:  # noqa: BLE001 - a reader failure is shown, the app stays up
@@ -354,6 +358,13 @@ class InspectorApp(App[int]):
         except Exception:  # noqa: BLE001 - never echo what was typed
             self.notify("keys dialog: a key must be 16, 24 or 32 octets of hex", title="keys",
                         severity="error")
+            return
+        if getattr(self.source, "live", False):
+            # a live session cannot be read again: new messages and the selected one are
+            # deciphered with the keys (rows already listed keep their summaries)
+            self.keys = self.source.keys = keyring
+            self._cache.clear()
+            self.show_row(self.selected)
             return
         self.reload(_with_keys(self.source, keyring))
 

@@ -1,8 +1,8 @@
 """Where the list's messages come from: a ``MessageSource`` yields ``Row`` items in order.
 
 The capture source reads a pcap/pcapng file or hex trace through ``read_capture``; a live
-session (``--connect``, ``--proxy``) will be another source handing over the records its session
-makes, so the app's list, filter and panes never know which one they show. ``RowBuilder`` turns
+session (``--connect``, ``--proxy``, next) puts the records its session makes into a
+``RecordFeed``, so the app's list, filter and panes never know which one they show. ``RowBuilder`` turns
 records into rows and keeps, per association, the security facts (system titles, dedicated key)
 that deciphering one message again needs.
 """
@@ -10,6 +10,7 @@ that deciphering one message again needs.
 from __future__ import annotations
 
 import os
+import queue
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
@@ -17,7 +18,7 @@ from ..capture import read_capture
 from ..capture.records import Record
 from .rows import Interner, Row, SecuritySnapshot, make_row
 
-__all__ = ["CaptureSource", "MessageSource", "RowBuilder"]
+__all__ = ["CaptureSource", "MessageSource", "RecordFeed", "RowBuilder"]
 
 Progress = Callable[[float], None]   # the fraction of the input read, 0..1
 
@@ -92,3 +93,30 @@ class CaptureSource:
             yield builder.add(record)
         if progress is not None:
             progress(1.0)
+
+
+class RecordFeed:
+    """Records handed over as they happen (a live session, a proxy): ``put`` from any thread,
+    ``close`` when the session ends; the list shows each one as it arrives."""
+
+    _END = object()
+    live = True
+
+    def __init__(self, name: str, keys: Any = None) -> None:
+        self.name = name
+        self.keys = keys
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def put(self, record: Record) -> None:
+        self._queue.put(record)
+
+    def close(self) -> None:
+        self._queue.put(self._END)
+
+    def rows(self, progress: Progress | None = None) -> Iterator[Row]:
+        builder = RowBuilder()
+        while True:
+            record = self._queue.get()
+            if record is self._END:
+                return
+            yield builder.add(record)
