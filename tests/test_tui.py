@@ -329,6 +329,9 @@ def test_store_gives_back_every_row_and_filters_on_columns():
             r.index for r in rows if r.reply_to == 10)
     finally:
         store.close()
+    gets = [r.index for r in rows if r.invoke_id == 0xC1]   # every xDLMS exchange: id 1
+    assert gets and [r.index for r in rows if parse_filter("invoke:1")(r)] == gets
+    assert [r.index for r in rows if parse_filter("id:0xC1")(r)] == gets
     for bad in ("obis:1.2.3", "invoke:x", "title:zz", "colour:red", "!"):
         with pytest.raises(FilterError):
             parse_filter(bad)

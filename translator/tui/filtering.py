@@ -3,7 +3,7 @@
     get                      service name contains "get" (any bare word: service or summary)
     service:GetRequest       service name contains it (case-insensitive)
     obis:1-0:1.8.0*255       the APDU names that logical name (any OBIS notation)
-    invoke:193  id:193       invoke-id-and-priority octet (decimal or 0x..)
+    invoke:1  id:0xC1        the invoke-id, or the whole invoke-id-and-priority
     title:4142434445464748   a system title of the message or its association (hex, or a prefix)
     assoc:tcp:0#1            one association (what "follow association" puts here)
     stream:tcp:0             one connection
@@ -62,8 +62,8 @@ def _term(word: str) -> Predicate:
         return lambda row: code in row.obis
     if key in ("invoke", "id"):
         number = _int(value, key)
-        return lambda row: row.invoke_id is not None and (row.invoke_id == number
-                                                          or row.invoke_id & 0x0F == number)
+        return lambda row: row.invoke_id is not None and number in (row.invoke_id,
+                                                                    row.invoke_number)
     if key == "title":
         text = value.replace(" ", "").upper()
         try:

@@ -63,6 +63,15 @@ class Row:
     def association_key(self) -> str:
         return f"{self.stream}#{self.association if self.association is not None else '-'}"
 
+    @property
+    def invoke_number(self) -> int | None:
+        """The invoke-id alone: the low 4 bits of invoke-id-and-priority, the low 24 of the
+        long form (its 4 octets are told apart by value: the short form is one octet)."""
+        value = self.invoke_id
+        if value is None:
+            return None
+        return value & 0xFFFFFF if value > 0xFF else value & 0x0F
+
     def flag_text(self) -> str:
         return "".join(letter if self.flags & bit else "·" for bit, letter in FLAG_LETTERS)
 

@@ -150,7 +150,7 @@ class MessageList(ScrollView, can_focus=True):
 
     def _cells(self, row: Row, width: int) -> list[str]:
         when = "" if row.time is None or self.origin is None else f"{row.time - self.origin:.3f}"
-        invoke = "" if row.invoke_id is None else str(row.invoke_id & 0x0F)
+        invoke = "" if row.invoke_number is None else str(row.invoke_number)
         summary = row.summary
         if row.service and summary.startswith(row.service):   # the Service column says it
             summary = summary[len(row.service):].lstrip()
