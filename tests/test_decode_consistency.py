@@ -104,3 +104,29 @@ def test_bad_fcs_frame_is_shown_and_exits_1_with_one_line():
     assert "FCS" in r.stderr
     out = json.loads(r.stdout)  # still decoded and shown
     assert out["service"] == "get_request_normal"
+
+
+# --- octets after a complete APDU -----------------------------------------------------------------
+
+SET_RESPONSE = "xdlms-c501c100-4"   # SET-Response-Normal, 4 octets (c5 01 c1 00)
+
+
+def test_trailing_octet_after_a_set_response_keeps_the_apdu_and_marks_the_octet():
+    from translator import decode_all, encode
+
+    raw = data(SET_RESPONSE) + b"\x00"
+    (msg,) = decode_all(raw)
+    assert msg.service == "set_response_normal"
+    assert msg.apdu["body"]["set_response"]["invoke_id_and_priority"] == 0xC1
+    (error,) = msg.errors
+    assert error.offset == len(data(SET_RESPONSE)) and "1 extra octet" in str(error)
+    assert msg.spans["extra_octets"] == (4, 1)
+    assert encode(msg) == raw
+
+
+def test_trailing_octet_in_the_cli_shows_the_apdu_and_exits_1():
+    r = run("decode", "--to", "json", (data(SET_RESPONSE) + b"\x00").hex())
+    assert r.returncode == 1
+    assert json.loads(r.stdout)["service"] == "set_response_normal"
+    assert r.stderr == "dlms: error: apdu at offset 4: expected the end of the APDU, got 1 extra " \
+                       "octet(s)\n"

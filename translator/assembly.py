@@ -224,7 +224,24 @@ def decode_payload(msg: Message, payload: bytes, base: int | None) -> None:
     try:
         msg.apdu = fast_parse(Apdu, body, "apdu", offset)
     except DecodeError as e:
-        msg.errors.append(e)
+        if not _complete_with_extra(msg, body, offset):
+            msg.errors.append(e)
+
+
+def _complete_with_extra(msg: Message, body: bytes, offset: int) -> bool:
+    """A complete APDU followed by extra octets: keep the APDU, mark and keep the extra octets
+    (``msg.extra``, so ``encode`` gives them back). False when the APDU itself is incomplete."""
+    try:
+        apdu = fast_parse(Apdu, body, "apdu", offset, whole=False)
+    except DecodeError:
+        return False
+    used = apdu["_span"][1]
+    if used >= len(body):
+        return False
+    msg.apdu, msg.extra = apdu, body[used:]
+    msg.errors.append(DecodeError("apdu", offset + used, "the end of the APDU",
+                                  f"{len(msg.extra)} extra octet(s)"))
+    return True
 
 
 def payload_bytes(msg: Message) -> bytes | None:
@@ -232,7 +249,7 @@ def payload_bytes(msg: Message) -> bytes | None:
     if msg.apdu is None or msg.blocks or msg.parts:
         return None
     out = _core.build(LlcHeader, msg.llc, "llc") if msg.llc is not None else b""
-    return out + _core.build(Apdu, msg.apdu, "apdu")
+    return out + _core.build(Apdu, msg.apdu, "apdu") + msg.extra
 
 
 def joined_payload(msg: Message) -> bytes:

@@ -31,6 +31,7 @@ class Message:
     apdu: Any = None                      # the decoded APDU (or A-XDR Data for framing "data")
     apdu_bytes: bytes | None = None       # its octets (joined when it came in several parts)
     apdu_offset: int | None = None        # its offset in the input; None when it was joined
+    extra: bytes = b""                    # octets after a complete APDU (an error, kept)
     parameters: Any = None                # HDLC SNRM/UA parameters
     security: Any = None                  # security.Unprotected: plaintext, its APDU, verified
     notes: list[str] = field(default_factory=list)   # e.g. which key is missing
@@ -83,6 +84,8 @@ class Message:
         out.extend(("gbt", b) for b in self.blocks)
         if self.apdu is not None:
             out.append(("data" if self.framing == "data" else "apdu", self.apdu))
+        if self.extra:
+            out.append(("extra_octets", self.extra))
         if self.security is not None and self.security.apdu is not None:
             out.append(("plaintext", self.security.apdu))
         return out
@@ -100,8 +103,14 @@ class Message:
         for name, container in self.layers:
             if name == "plaintext" and not show_keys:
                 container = redacted(container)
-            root.children.append(nodes(name, container))
+            root.children.append(nodes(name, container, self._extra_span()
+                                       if name == "extra_octets" else None))
         return root
+
+    def _extra_span(self) -> tuple[int, int]:
+        """Where the octets after the APDU are (into ``apdu_bytes`` when the APDU was joined)."""
+        end = (self.apdu_offset or 0) + len(self.apdu_bytes or b"")
+        return end - len(self.extra), len(self.extra)
 
     @property
     def spans(self) -> dict[str, tuple[int, int]]:

@@ -198,6 +198,7 @@ class Association:
     last: float | None = None
     security: Any = None   # translator.security.SecurityContext, when available
     hls: Any = None        # authentication.HlsExchange of an HLS association
+    link_only: bool = False  # opened by an SNRM, its AARQ not seen yet
 
     @property
     def ciphered(self) -> bool:
@@ -245,6 +246,8 @@ class Session:
         if msg is not None and msg.apdu is not None and msg.framing != "garbage":
             self._before(record)
             self._security(record)
+        elif _frame_kind(msg) == "snrm":
+            self._link_opened()
         self._direction(record)
         if self._ic is not None:
             key, counter = self._ic
@@ -279,12 +282,25 @@ class Session:
             self.stats.add_association(assoc.summary())
 
     def _before(self, record: Record) -> None:
-        """An AARQ opens a new association before its own record is accounted."""
+        """An AARQ opens a new association before its own record is accounted (unless an SNRM
+        just opened one for it)."""
         name = str(record.message.apdu.get("tag"))
         if name == "aarq":
-            self._close_association()
-            self._count += 1
-            self.association = self._new_association(self._count)
+            if self.association.link_only:
+                self.association.link_only = False
+                return
+            self._open_association()
+
+    def _link_opened(self) -> None:
+        """An SNRM: it and its UA belong to the association that follows on the link."""
+        if not self.association.link_only:
+            self._open_association()
+            self.association.link_only = True
+
+    def _open_association(self) -> None:
+        self._close_association()
+        self._count += 1
+        self.association = self._new_association(self._count)
 
     def _after(self, record: Record) -> None:
         assoc = self.association
@@ -538,6 +554,13 @@ class Session:
                               else (record.dst, record.src))
             assoc.client = assoc.client or client
             assoc.server = assoc.server or server
+
+
+def _frame_kind(msg: Any) -> str | None:
+    """The HDLC frame kind (snrm, ua, i, ...) of a message without an APDU, else None."""
+    if msg is None or msg.framing != "hdlc" or not msg.frames:
+        return None
+    return str(msg.frames[0].frame.control.kind)
 
 
 def _message_error(msg: Any) -> str:
