@@ -20,14 +20,19 @@ from ..cosem.obis import ObisCode
 from ..schema._core import parse
 from ..schema.cosem_datetime import DateTime, to_datetime
 from .association_ln import AssociationLN
-from .objects import CLASSES, CosemObject
+from .clock import Clock
+from .device import DisconnectControl, ImageTransfer, SecuritySetup
+from .objects import CosemObject, Data
 from .profile import ProfileGeneric
+from .registers import DemandRegister, ExtendedRegister, Register
 from .tables import ModelError, Table
 
 __all__ = ["ALL_CLASSES", "Model", "ModelError", "PushSettings", "load_model"]
 
-ALL_CLASSES: dict[str, type[CosemObject]] = {**CLASSES, AssociationLN.kind: AssociationLN,
-                                             ProfileGeneric.kind: ProfileGeneric}
+ALL_CLASSES: dict[str, type[CosemObject]] = {cls.kind: cls for cls in (
+    AssociationLN, Clock, Data, DemandRegister, DisconnectControl, ExtendedRegister,
+    ImageTransfer, ProfileGeneric, Register, SecuritySetup)}
+"""Model ``class`` name -> the class serving it."""
 _BY_ID = {cls.class_id: cls for cls in ALL_CLASSES.values()}
 
 
