@@ -36,6 +36,7 @@ import struct
 import sys
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from types import FunctionType
 from typing import Any
 
@@ -124,34 +125,17 @@ class _View(dict):
         return self.__missing__(key) if key in _LAZY else default
 
 
-def _mkctx(up, subcons) -> Container:
-    """The context a ``_core.Struct`` makes for its fields, ``up`` being its parent's context."""
-    parent = _ctx_of(up)
-    ctx = Container()
-    ctx["_"] = parent
-    ctx["_params"] = parent["_params"]
-    ctx["_root"] = None
-    ctx["_parsing"] = parent["_parsing"]
-    ctx["_building"] = parent["_building"]
-    ctx["_sizing"] = parent["_sizing"]
-    ctx["_subcons"] = subcons
-    ctx["_io"] = _NOIO
-    ctx["_index"] = parent.get("_index", None)
-    ctx["_root"] = parent.get("_root", ctx)
-    return ctx
-
-
 def _ctx_of(up):
     """A context from what generated code passes down: None (the root), a ``_View``, or a lazy
-    ``(fields so far, parent, subcons)`` of a Struct that kept no context of its own."""
+    ``(fields so far, parent, subcons)`` of a Struct that kept no view of its own."""
     if up is None:
         return _core._context()
     if type(up) is tuple:
         obj, parent, subcons = up
-        ctx = _mkctx(parent, subcons)
-        for k, v in obj.items():
-            ctx[k] = v
-        return ctx
+        view = _View(_FLAGS)
+        view.__dict__, view.up, view.subcons = view, parent, subcons
+        view.update(obj)
+        return view
     return up
 
 
@@ -233,110 +217,52 @@ class _Fn:
         self.unrolled = 0
         self.name = name
         self.doc = doc
-        self.lines: list[str | None] = []
+        self.lines: list[str] = []
         self.ind = 1
-        self.slots: dict[int, str] = {}
-        self.memo: dict[Any, tuple[int, str, int, str]] = {}
 
     def add(self, text: str) -> None:
         self.lines.append("    " * self.ind + text)
 
-    def remember(self, key, var: str) -> None:
-        """``var``, assigned by the last line added, holds the value named by ``key``."""
-        i = len(self.lines) - 1
-        self.memo[key] = (i, self.lines[i], self.ind, var)
-
-    def recall(self, key) -> str | None:
-        """The variable ``remember`` named for ``key`` if it is assigned on every path to here:
-        its line is still there and no line since left its block (dedented below it)."""
-        got = self.memo.get(key)
-        if got is None:
-            return None
-        i, text, ind, var = got
-        if i >= len(self.lines) or self.lines[i] is not text or self.ind < ind:
-            return None
-        for j in range(i + 1, len(self.lines)):
-            line = self.lines[j]
-            lead = self.slots[j] if line is None else line
-            if (len(lead) - len(lead.lstrip(" "))) // 4 < ind:
-                return None
-        return var
-
     def mark(self) -> tuple[int, int]:
         return len(self.lines), self.ind
 
-    def slot(self) -> int:
-        """A line to fill in later (or leave out): things a block needs only if used below."""
-        self.lines.append(None)
-        self.slots[len(self.lines) - 1] = "    " * self.ind
-        return len(self.lines) - 1
-
-    def fill(self, i: int, text: str) -> None:
-        self.lines[i] = self.slots[i] + text
-
     def source(self) -> str:
         head = f"def {self.name}(data, b, o, ws, end, up, d):\n    # {self.doc}\n"
-        return head + "\n".join(x for x in self.lines if x is not None) + "\n"
+        return head + "\n".join(self.lines) + "\n"
+
+    def truncate(self, mark: tuple[int, int]) -> None:
+        """Forget the code emitted since ``mark`` (from ``mark()``) and its indentation."""
+        del self.lines[mark[0]:]
+        self.ind = mark[1]
 
 
-def _truncate(fn: _Fn, mark: tuple[int, int]) -> None:
-    """Forget the code emitted since ``mark`` (from ``fn.mark()``), its slots and indentation."""
-    mark, fn.ind = mark
-    del fn.lines[mark:]
-    for i in [i for i in fn.slots if i >= mark]:
-        del fn.slots[i]
-
-
+@dataclass
 class _StructState:
     """The Struct (or FocusedSeq) being emitted: its fields so far and how it holds a context."""
 
-    def __init__(self, node, obj: str | None, view: str | None, here_up: str, subcons: str,
-                 forbid: bool = False):
-        self.node = node
-        self.fields: dict[str, str] = {}
-        self.obj = obj
-        self.view = view
-        self.here_up = here_up
-        self.subcons = subcons
-        self.forbid = forbid
+    node: Any
+    obj: str | None
+    view: str | None
+    here_up: str
+    subcons: str
+    forbid: bool = False
+    fields: dict[str, str] = field(default_factory=dict)
 
 
-class _Window:
-    """A stream window [ws, end): the lazily made stream fallbacks read from."""
-
-    def __init__(self, fn: _Fn, ws: str, end: str, var: str):
-        self.ws = ws
-        self.end = end
-        self.var = var
-        self.slot = fn.slot()
-        self.used = False
-
-
+@dataclass
 class _Scope:
-    """Where the code being emitted stands: function, window, enclosing Struct, path."""
+    """Where the code being emitted stands: function, stream window [ws, end), enclosing Struct,
+    path, and ``avail``: octets known to be there from ``o`` on (checked once for a run)."""
 
-    def __init__(self, fn: _Fn, win: _Window, struct: _StructState | None, fnctx: list,
-                 path: str):
-        self.fn = fn
-        self.win = win
-        self.struct = struct
-        self.fnctx = fnctx  # [var, slot, used] of the function-level context
-        self.path = path
-        self.avail = 0  # octets known to be there from ``o`` on (checked once for a run)
+    fn: _Fn
+    ws: str
+    end: str
+    struct: _StructState | None
+    path: str
+    avail: int = 0
 
     def copy(self, **kw) -> _Scope:
-        s = _Scope(self.fn, self.win, self.struct, self.fnctx, self.path)
-        for k, v in kw.items():
-            setattr(s, k, v)
-        return s
-
-    @property
-    def end(self) -> str:
-        return self.win.end
-
-    @property
-    def ws(self) -> str:
-        return self.win.ws
+        return replace(self, **kw)
 
     def here(self) -> str:
         """The expression of the context construct would hand to the node being emitted."""
@@ -353,8 +279,7 @@ class _Scope:
         """A variable holding a context for callables and fallbacks (a ``_View`` in a Struct)."""
         st = self.struct
         if st is None:
-            self.fnctx[2] = True
-            return self.fnctx[0]
+            return "_ctx_of(up)"
         if st.view:
             return st.view
         if st.forbid:
@@ -367,10 +292,6 @@ class _Scope:
         if st is not None and name in st.fields:
             return st.fields[name]
         return f"{self.ctx()}[{name!r}]"
-
-    def stream(self) -> str:
-        self.win.used = True
-        return self.win.var
 
 
 class _Compiler:
@@ -417,49 +338,33 @@ class _Compiler:
         while self.queue:
             node, name, path = self.queue.pop(0)
             fn = _Fn(name, f"{type(node).__name__} at {path}"[:100], node)
-            fnctx = [self.var("u"), fn.slot(), False]
-            win = _Window(fn, "ws", "end", self.var("st"))
-            v = self.emit(node, _Scope(fn, win, None, fnctx, path))
-            fn.add(f"return {v}, o")
-            self.close(fn, win)
-            if fnctx[2]:
-                fn.fill(fnctx[1], f"{fnctx[0]} = _ctx_of(up)")
+            fn.add(f"return {self.emit(node, _Scope(fn, 'ws', 'end', None, path))}, o")
             self.done.append(fn)
         body = "\n".join(f.source() for f in self.done)
         return body + ("\n" + "\n".join(self.post) + "\n" if self.post else "") + \
             f"\nTOP = {top}\n"
 
-    def close(self, fn: _Fn, win: _Window) -> None:
-        """Make the window's stream (``None`` until a fallback needs it) if anything used it."""
-        if win.used:
-            fn.fill(win.slot, f"{win.var} = None")
-
     # dispatch
     def emit(self, node, sc: _Scope) -> str:
         """Emit ``node`` at ``sc``; the expression of its value (code added to ``sc.fn``)."""
         t = type(node)
-        handler = _CONSTRUCT.get(t)
-        if handler is None:
-            method = emitter_of(t)
-            if method is not None:
-                def handler(cp, n, s, method=method):
-                    return method(n, cp, s)
+        handler = _CONSTRUCT.get(t) or emitter_of(t)
         if node.parsed is not None or handler is None:
             why = "parsed hook" if node.parsed is not None else "no emitter"
             return self.fallback_emit(node, sc, why)
         mark, avail = sc.fn.mark(), sc.avail
         while True:
             try:
-                v = handler(self, node, sc)
+                v = handler(node, self, sc)
                 break
             except _NeedView as e:
                 if e.node is not node:
                     raise
-                _truncate(sc.fn, mark)
+                sc.fn.truncate(mark)
                 sc.avail = avail
                 self.views.add(id(node))
             except _Unsupported:
-                _truncate(sc.fn, mark)
+                sc.fn.truncate(mark)
                 sc.avail = avail
                 return self.fallback_emit(node, sc, "unsupported here")
         self.native[_qualname(t)] += 1
@@ -471,13 +376,9 @@ class _Compiler:
         return self.by_construct(node, sc, f"fallback: {why}")
 
     def by_construct(self, node, sc: _Scope, why: str) -> str:
-        cx = sc.ctx()
-        st = sc.stream()
-        fn = sc.fn
+        cx, fn, v, st = sc.ctx(), sc.fn, self.var(), self.var("st")
         sc.avail = 0
-        v = self.var()
-        fn.add(f"if {st} is None: {st} = _stream(data, {sc.ws}, {sc.end}, b)")
-        fn.add(f"{st}.seek(o + b)")
+        fn.add(f"{st} = _stream(data, {sc.ws}, {sc.end}, b); {st}.seek(o + b)")
         fn.add(f"{v} = {self.const(node, 'n')}._parsereport({st}, {cx}, {sc.path!r})  # {why}")
         fn.add(f"o = {st}.tell() - b")
         return v
@@ -536,15 +437,13 @@ class _Compiler:
         """A sub-window of ``size`` octets from ``o`` (already checked to be there)."""
         ws, end = self.var("w"), self.var("e")
         sc.fn.add(f"{ws} = o; {end} = o + {size}")
-        return sc.copy(win=_Window(sc.fn, ws, end, self.var("st")), avail=0)
+        return sc.copy(ws=ws, end=end, avail=0)
 
     def within(self, node, sc: _Scope, size: str) -> tuple[str, str]:
         """``node`` parsed in a window of ``size`` octets from ``o`` (checked to be there): its
         value and the window's end, which ``o`` may not have reached."""
         inner = self.window(sc, size)
-        v = self.emit(node, inner)
-        self.close(sc.fn, inner.win)
-        return v, inner.end
+        return self.emit(node, inner), inner.end
 
     def open_struct(self, node, sc: _Scope, obj: str | None, forbid: bool = False) -> _StructState:
         """The state of a Struct about to emit its fields; with a ``_View`` when a callable in
@@ -626,11 +525,11 @@ def _path_names(f) -> list | None:
 
 # --- emitters of construct's own classes -------------------------------------------------------
 
-def _renamed(cp: _Compiler, node, sc: _Scope) -> str:
-    return _pass_through(cp, node, sc, f"{sc.path} -> {node.name}")
+def _renamed(node, cp: _Compiler, sc: _Scope) -> str:
+    return _pass_through(node, cp, sc, f"{sc.path} -> {node.name}")
 
 
-def _pass_through(cp: _Compiler, node, sc: _Scope, path: str | None = None) -> str:
+def _pass_through(node, cp: _Compiler, sc: _Scope, path: str | None = None) -> str:
     old = sc.path
     if path is not None:
         sc.path = path
@@ -640,7 +539,7 @@ def _pass_through(cp: _Compiler, node, sc: _Scope, path: str | None = None) -> s
         sc.path = old
 
 
-def _format_field(cp: _Compiler, node, sc: _Scope) -> str:
+def _format_field(node, cp: _Compiler, sc: _Scope) -> str:
     v = cp.var()
     cp.need(sc, node.length)
     fmt = node.fmtstr
@@ -654,7 +553,7 @@ def _format_field(cp: _Compiler, node, sc: _Scope) -> str:
     return v
 
 
-def _bytes(cp: _Compiler, node, sc: _Scope) -> str:
+def _bytes(node, cp: _Compiler, sc: _Scope) -> str:
     v = cp.var()
     if type(node.length) is int:
         if node.length < 0:
@@ -671,7 +570,7 @@ def _bytes(cp: _Compiler, node, sc: _Scope) -> str:
     return v
 
 
-def _bytes_integer(cp: _Compiler, node, sc: _Scope) -> str:
+def _bytes_integer(node, cp: _Compiler, sc: _Scope) -> str:
     if _fixed(node) is None:
         raise _Unsupported("BytesInteger with a computed length")
     n = node.length
@@ -683,24 +582,24 @@ def _bytes_integer(cp: _Compiler, node, sc: _Scope) -> str:
     return v
 
 
-def _greedy_bytes(cp: _Compiler, node, sc: _Scope) -> str:
+def _greedy_bytes(node, cp: _Compiler, sc: _Scope) -> str:
     v = cp.var()
     sc.fn.add(f"{v} = data[o:{sc.end}]; o = {sc.end}")
     sc.avail = 0
     return v
 
 
-def _pass(cp: _Compiler, node, sc: _Scope) -> str:
+def _pass(node, cp: _Compiler, sc: _Scope) -> str:
     return "None"
 
 
-def _const(cp: _Compiler, node, sc: _Scope) -> str:
+def _const(node, cp: _Compiler, sc: _Scope) -> str:
     v = cp.emit(node.subcon, sc)
     sc.fn.add(f"if not {v} == {cp.const(node.value)}: raise _Fail")
     return v
 
 
-def _enum(cp: _Compiler, node, sc: _Scope) -> str:
+def _enum(node, cp: _Compiler, sc: _Scope) -> str:
     raw = cp.emit(node.subcon, sc)
     v = cp.var()
     sc.fn.add(f"{v} = {cp.const(node.decmapping, 'm')}.get({raw})")
@@ -708,13 +607,13 @@ def _enum(cp: _Compiler, node, sc: _Scope) -> str:
     return v
 
 
-def _computed(cp: _Compiler, node, sc: _Scope) -> str:
+def _computed(node, cp: _Compiler, sc: _Scope) -> str:
     v = cp.var()
     sc.fn.add(f"{v} = {cp.expr(node.func, sc)}")
     return v
 
 
-def _if_then_else(cp: _Compiler, node, sc: _Scope) -> str:
+def _if_then_else(node, cp: _Compiler, sc: _Scope) -> str:
     cond = cp.expr(node.condfunc, sc)
     res = cp.var("r")
     sc.avail = 0
@@ -749,7 +648,7 @@ def _weight(node, budget: int = _INLINE_WEIGHT + 1) -> int:
     return min(total, budget)
 
 
-def _switch(cp: _Compiler, node, sc: _Scope) -> str:
+def _switch(node, cp: _Compiler, sc: _Scope) -> str:
     """CHOICE: small cases inline behind a binary search over their index, the others through
     a table of generated functions; keys are looked up as construct's Switch does."""
     fn = sc.fn
@@ -788,13 +687,6 @@ def _switch(cp: _Compiler, node, sc: _Scope) -> str:
         s.fn.add(f"{v}, o = {tname}[{key}](data, b, o, {s.ws}, {s.end}, {s.here()}, d)")
         return v
 
-    if not inline:
-        f = cp.var("fn")
-        fn.add(f"{f} = {tname}.get({key})")
-        cp.block(sc, f"if {f} is None:", emit_default, res)
-        fn.add("else:")
-        fn.add(f"    {res}, o = {f}(data, b, o, {sc.ws}, {sc.end}, {sc.here()}, d)")
-        return res
     order = [(case, keys, None) for case, keys in inline]
     if table:
         order.append((None, list(table), call))
@@ -824,7 +716,7 @@ def _switch(cp: _Compiler, node, sc: _Scope) -> str:
     return res
 
 
-def _peek(cp: _Compiler, node, sc: _Scope) -> str:
+def _peek(node, cp: _Compiler, sc: _Scope) -> str:
     fn = sc.fn
     save, res = cp.var("p"), cp.var("r")
     sc.avail = 0
@@ -841,7 +733,7 @@ _UNROLL = 2
 """Levels of self-recursion (Data in Data) emitted inline in a recursive target's function."""
 
 
-def _lazy_bound(cp: _Compiler, node, sc: _Scope) -> str:
+def _lazy_bound(node, cp: _Compiler, sc: _Scope) -> str:
     """A call of the target's function; ``_UNROLL`` levels of self-recursion are emitted inline, so
     the leaves of nested Data cost no call."""
     target = node.subconfunc()
@@ -859,7 +751,7 @@ def _lazy_bound(cp: _Compiler, node, sc: _Scope) -> str:
     return v
 
 
-def _fixed_sized(cp: _Compiler, node, sc: _Scope) -> str:
+def _fixed_sized(node, cp: _Compiler, sc: _Scope) -> str:
     fn = sc.fn
     n = cp.var("n")
     fn.add(f"{n} = {cp.expr(node.length, sc)}")
@@ -874,7 +766,7 @@ def _fixed_sized(cp: _Compiler, node, sc: _Scope) -> str:
     return v
 
 
-def _focused_seq(cp: _Compiler, node, sc: _Scope) -> str:
+def _focused_seq(node, cp: _Compiler, sc: _Scope) -> str:
     if not isinstance(node.parsebuildfrom, str):
         raise _Unsupported("FocusedSeq with a computed focus")
     st = cp.open_struct(node, sc, None, forbid=True)
