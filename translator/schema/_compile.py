@@ -24,8 +24,8 @@ vectors). A node without an emitter is parsed by construct from a stream (``cove
 the tests require none in the schemas). Known approximation: the ``_index`` a context shows a
 callable is only tracked where a ``CountedArray`` sits directly in a Struct with a context.
 
-Read what is generated: ``python -m translator.schema._compile apdu.Apdu`` (any
-``module.NAME`` of ``translator.schema``) prints the source.
+Read what is generated: ``python -m translator.schema apdu.Apdu`` (any ``module.NAME`` of
+``translator.schema``) prints the source.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from __future__ import annotations
 import linecache
 import operator
 import struct
-import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -874,12 +873,3 @@ def coverage(schema) -> dict[str, Counter]:
     """Node classes of ``schema`` emitted natively and those parsed by fallback, with counts."""
     compiled = _compiled(schema)
     return {"native": Counter(compiled.native), "fallback": Counter(compiled.fallback)}
-
-
-if __name__ == "__main__":  # python -m translator.schema._compile apdu.Apdu: print its parser
-    import importlib
-
-    for _arg in sys.argv[1:] or ["apdu.Apdu"]:
-        _module, _, _name = _arg.rpartition(".")
-        _schema = getattr(importlib.import_module(f"translator.schema.{_module}"), _name)
-        print(generated_source(_schema))
