@@ -453,6 +453,14 @@ def test_no_module_reads_code_or_source_of_another():
         assert "getsource" not in text and "linecache.getlines" not in text, path.name
 
 
+def test_the_generated_source_is_printed_by_one_command(capsys):
+    """``python -m translator.schema hdlc.HdlcFrame`` prints what fast_parse runs."""
+    from translator.schema.__main__ import main
+
+    main(["hdlc.HdlcFrame"])
+    assert capsys.readouterr().out.strip() == _compile.generated_source(HdlcFrame).strip()
+
+
 def test_generated_source_is_python_and_cached():
     src = _compile.generated_source(Apdu)
     compile(src, "<test>", "exec")

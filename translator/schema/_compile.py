@@ -613,13 +613,8 @@ def _computed(node, cp: _Compiler, sc: _Scope) -> str:
 
 
 def _if_then_else(node, cp: _Compiler, sc: _Scope) -> str:
-    cond = cp.expr(node.condfunc, sc)
-    res = cp.var("r")
+    cond, res = cp.expr(node.condfunc, sc), cp.var("r")
     sc.avail = 0
-    if type(node.elsesubcon) is type(c.Pass):
-        sc.fn.add(f"{res} = None")
-        cp.block(sc, f"if {cond}:", lambda s: cp.emit(node.thensubcon, s), res)
-        return res
     cp.block(sc, f"if {cond}:", lambda s: cp.emit(node.thensubcon, s), res)
     cp.block(sc, "else:", lambda s: cp.emit(node.elsesubcon, s), res)
     return res
@@ -661,13 +656,9 @@ def _switch(node, cp: _Compiler, sc: _Scope) -> str:
     for k, case in node.cases.items():
         groups.setdefault(id(case), [case, []])[1].append(k)
     res = cp.var("r")
-    default = node.default
 
     def emit_default(s: _Scope) -> str:
-        if type(default) is _core.Reject:
-            s.fn.add("raise _Fail")
-            return "None"
-        return cp.emit(default, s)
+        return cp.emit(node.default, s)
 
     inline = [g for g in groups.values() if _weight(g[0]) <= _INLINE_WEIGHT]
     table = {}
@@ -686,6 +677,12 @@ def _switch(node, cp: _Compiler, sc: _Scope) -> str:
         s.fn.add(f"{v}, o = {tname}[{key}](data, b, o, {s.ws}, {s.end}, {s.here()}, d)")
         return v
 
+    if not inline:  # every case a function: one lookup
+        f = cp.var("fn")
+        fn.add(f"{f} = {tname}.get({key})")
+        cp.block(sc, f"if {f} is None:", emit_default, res)
+        fn.add(f"else: {res}, o = {f}(data, b, o, {sc.ws}, {sc.end}, {sc.here()}, d)")
+        return res
     order = [(case, keys, None) for case, keys in inline]
     if table:
         order.append((None, list(table), call))

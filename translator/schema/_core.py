@@ -37,7 +37,7 @@ __all__ = [
     "Struct", "Len", "Length", "Const", "Choice", "Reject",
     "parse", "build", "Layer", "Container", "ListContainer", "span_of", "Counted", "CountedArray",
     "Octets", "Expected", "remaining", "AxdrOptional", "UntilEnd",
-    "StrictEnum", "BitFields",
+    "StrictEnum", "BitFields", "ok_of",
 ]
 
 
@@ -82,6 +82,7 @@ class Struct(c.Struct):
         return obj
 
     def _emitfast(self, cp, sc):
+        """A Container filled field by field, then the spans ``_parse`` records."""
         fn, obj, start = sc.fn, cp.var("r"), cp.var("h")
         fn.add(f"{obj} = Container(); {start} = o")
         st = cp.open_struct(self, sc, obj)
@@ -89,6 +90,15 @@ class Struct(c.Struct):
         fn.add(f"{obj}['_spans'] = {{{', '.join(f'{n!r}: {q}' for n, q in spans)}}}")
         fn.add(f"{obj}['_span'] = ({start} + b, o - {start})")
         return obj
+
+
+def ok_of(field: str) -> Callable:
+    """A Computed's function: the ``ok`` mark of a check field (CRC, checksum), None when the
+    field is absent."""
+    def ok(ctx):
+        return getattr(ctx.get(field), "ok", None)
+    ok._emitfast = lambda cp, sc: f"getattr({sc.field(field)}, 'ok', None)"
+    return ok
 
 
 def span_of(obj: Any, field: str | None = None) -> tuple[int, int] | None:

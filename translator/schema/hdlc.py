@@ -29,7 +29,7 @@ import construct as c
 from construct import Container, this
 
 from ..crc import check_sequence
-from ._core import Expected, Struct, UntilEnd
+from ._core import Expected, Struct, UntilEnd, ok_of
 from .transparency import Stuffed
 
 __all__ = [
@@ -433,13 +433,6 @@ class _Information(c.Construct):
         raise c.SizeofError("variable length", path=path)
 
 
-def _ok(key):
-    def ok(ctx):
-        return getattr(ctx.get(key), "ok", None)
-    ok._emitfast = lambda cp, sc: f"getattr({sc.field(key)}, 'ok', None)"
-    return ok
-
-
 HdlcFrame = Struct(
     "opening_flag" / _FlagPresent(),
     "format" / _Format(),
@@ -447,10 +440,10 @@ HdlcFrame = Struct(
     "source_address" / _Address(),
     "control" / _Control(),
     "hcs" / _Check(header_length, when=_has_information),
-    "hcs_ok" / c.Computed(_ok("hcs")),
+    "hcs_ok" / c.Computed(ok_of("hcs")),
     "information" / _Information(),
     "fcs" / _Check(this.format.length - 2),
-    "fcs_ok" / c.Computed(_ok("fcs")),
+    "fcs_ok" / c.Computed(ok_of("fcs")),
     "closing_flag" / _FlagPresent(),
 )
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import construct as c
 from construct import this
 
-from ._core import Expected, Reject, Struct
+from ._core import Expected, Reject, Struct, ok_of
 
 __all__ = ["MBUS_ACK", "MBUS_STOP", "MbusFrame", "is_dlms_ci", "mbus_checksum"]
 
@@ -184,6 +184,6 @@ MbusFrame = Struct(
     "dtsap" / c.If(_dlms, c.Int8ub),
     "data" / c.If(_long, c.Bytes(_data_length)),
     "checksum" / c.If(_framed, _Checksum(_covered)),
-    "checksum_ok" / c.Computed(lambda ctx: getattr(ctx.get("checksum"), "ok", None)),
+    "checksum_ok" / c.Computed(ok_of("checksum")),
     c.If(_framed, c.Const(MBUS_STOP, c.Int8ub)),
 )
