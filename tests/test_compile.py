@@ -295,6 +295,21 @@ def test_deep_nesting_hands_over_to_construct():
         assert_same(Data, x, "axdr", 0)
 
 
+def test_stuffed_frames_give_the_same_result_or_error():
+    """HdlcStuffedFrame: unstuffed in the generated code, then the frame's own generated parser."""
+    from translator.schema.hdlc import HdlcStuffedFrame
+    from translator.schema.transparency import stuff
+
+    frame = data("hdlc-dlms-cosem-199")
+    stuffed = frame[:1] + stuff(frame[1:-1], [3, 10]) + frame[-1:]
+    assert stuffed != frame
+    for x in (frame, stuffed, stuffed[:-1], stuffed[1:], stuffed[:20], stuffed + b"\x7e"):
+        assert_same(HdlcStuffedFrame, x, "hdlc", 7)
+    assert not _compile.coverage(HdlcStuffedFrame)["fallback"]
+    got = _compile.compile_parser(HdlcStuffedFrame)(stuffed)
+    assert got["escaped"] == (4, 11) and got["fcs_ok"]
+
+
 def test_non_minimal_lengths_keep_their_width():
     """A-XDR and BER long-form lengths where the short form would do (X.690 8.1.3.5) must give
     the same Octets/Len widths through both paths."""
