@@ -641,18 +641,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--min-time", type=float, default=0.3, help="seconds per round (0.3)")
     parser.add_argument("--rounds", type=int, default=5, help="timed rounds, best kept (5)")
     parser.add_argument("--case", type=int, action="append", help="only this case number")
+    parser.add_argument("--only-ours", action="store_true",
+                        help="time this project alone (e.g. on a Python without the peers)")
     args = parser.parse_args(argv)
+    libraries = [OURS] if args.only_ours else list(LIBRARIES)
 
     cases = [c for c in load_cases() if not args.case or c.number in args.case]
     rows = []
     for case in cases:
-        cells = {name: measure(case, name, args.min_time, args.rounds) for name in LIBRARIES}
+        cells = {name: measure(case, name, args.min_time, args.rounds) if name in libraries
+                 else Cell(problem="not run") for name in LIBRARIES}
         rows.append((case, cells))
         print(f"measured case {case.number} on {case.label}", file=sys.stderr)
 
     print(
         f"Python {platform.python_version()} ({platform.machine()}); "
-        + "; ".join(f"{n} {version(n)}" for n in LIBRARIES)
+        + "; ".join(f"{n} {version(n)}" for n in libraries)
         + f"; best of {args.rounds} rounds >= {args.min_time}s each; cell = messages/s, "
         "tracemalloc peak of one decode"
     )

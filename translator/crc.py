@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from binascii import crc_hqx
 
-__all__ = ["check_ok", "check_sequence", "crc16_x25"]
+__all__ = ["check_sequence", "crc16_x25"]
 
 # Each octet with its bit order reversed: 0x01 -> 0x80, 0x03 -> 0xC0 ...
 _REVERSED = bytes(int(f"{i:08b}"[::-1], 2) for i in range(256))
@@ -31,8 +31,3 @@ def check_sequence(data: bytes) -> bytes:
         data = bytes(data)
     return crc_hqx(data.translate(_REVERSED), 0xFFFF).to_bytes(2, "big").translate(
         _REVERSED_INVERTED)
-
-
-def check_ok(data: bytes, sequence: bytes) -> bool:
-    """Whether ``sequence`` is the HCS/FCS of ``data``."""
-    return check_sequence(data) == bytes(sequence)

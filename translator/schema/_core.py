@@ -15,6 +15,10 @@ Why these exist beside construct's own classes:
   ``Layer`` names the protocol layer of any error raised inside it.
 * ``parse``/``build`` turn construct's exceptions into ``DecodeError``/``EncodeError`` carrying
   the layer and the absolute offset.
+
+Each class carries its generated form, ``_emitfast(cp, sc)``, right below the ``_parse`` (or
+``_decode``) it mirrors: the code ``_compile`` emits for it (``cp`` is the compiler, ``sc`` where
+the code goes; the return value is the expression of the parsed value).
 """
 
 from __future__ import annotations
@@ -30,10 +34,10 @@ from construct import Construct, ConstructError, Container, ListContainer
 from ..errors import DecodeError, EncodeError
 
 __all__ = [
-    "Struct", "Len", "Length", "KeepRebuild", "Choice", "Reject",
+    "Struct", "Len", "Length", "Const", "Choice", "Reject",
     "parse", "build", "Layer", "Container", "ListContainer", "span_of", "Counted", "CountedArray",
     "Octets", "Expected", "remaining", "AxdrOptional", "UntilEnd",
-    "StrictEnum", "BitFields",
+    "StrictEnum", "BitFields", "ok_of",
 ]
 
 
@@ -76,6 +80,25 @@ class Struct(c.Struct):
         obj._spans = spans
         obj._span = (start, stream.tell() - start)
         return obj
+
+    def _emitfast(self, cp, sc):
+        """A Container filled field by field, then the spans ``_parse`` records."""
+        fn, obj, start = sc.fn, cp.var("r"), cp.var("h")
+        fn.add(f"{obj} = Container(); {start} = o")
+        st = cp.open_struct(self, sc, obj)
+        spans = cp.fields(self, sc, st, start)
+        fn.add(f"{obj}['_spans'] = {{{', '.join(f'{n!r}: {q}' for n, q in spans)}}}")
+        fn.add(f"{obj}['_span'] = ({start} + b, o - {start})")
+        return obj
+
+
+def ok_of(field: str) -> Callable:
+    """A Computed's function: the ``ok`` mark of a check field (CRC, checksum), None when the
+    field is absent."""
+    def ok(ctx):
+        return getattr(ctx.get(field), "ok", None)
+    ok._emitfast = lambda cp, sc: f"getattr({sc.field(field)}, 'ok', None)"
+    return ok
 
 
 def span_of(obj: Any, field: str | None = None) -> tuple[int, int] | None:
@@ -120,6 +143,12 @@ class _Length(Construct):
         data = c.stream_read(stream, count, path)
         return Len(int.from_bytes(data, "big"), 1 + count)
 
+    def _emitfast(self, cp, sc):
+        v, w = cp.var("n"), cp.var("w")
+        cp.length(sc, v, w)
+        sc.fn.add(f"{v} = Len({v}, {w})")
+        return v
+
     def _build(self, obj, stream, context, path):
         n = int(obj)
         if n < 0 or n >= 1 << 32:
@@ -141,16 +170,6 @@ class _Length(Construct):
 Length = _Length()
 
 
-class KeepRebuild(c.Rebuild):
-    """Rebuild a length or count from the data, keeping the parsed encoding width when it still fits."""
-
-    def _build(self, obj, stream, context, path):
-        n = c.evaluate(self.func, context)
-        if isinstance(obj, Len) and int(obj) == n:
-            n = obj
-        return self.subcon._build(n, stream, context, path)
-
-
 class Reject(Construct):
     """Fail parsing with what was expected; used as the default branch of a Choice."""
 
@@ -165,6 +184,10 @@ class Reject(Construct):
         if isinstance(got, int):
             got = f"0x{got:02X}"
         raise Expected(self.expected, str(got))
+
+    def _emitfast(self, cp, sc):
+        sc.fn.add("raise _Fail")
+        return "None"
 
     def _build(self, obj, stream, context, path):
         raise c.ConstructError(f"cannot build: expected {self.expected}", path=path)
@@ -191,6 +214,9 @@ class Layer(c.Subconstruct):
             if not hasattr(e, "layer"):
                 e.layer = self.layer
             raise
+
+    def _emitfast(self, cp, sc):
+        return cp.emit(self.subcon, sc)  # generated code raises no named errors
 
 
 def _describe(e: ConstructError) -> tuple[str, str]:
@@ -307,6 +333,23 @@ class Counted(c.Subconstruct):
             raise e
         return _with_width(obj, n.width) if n.width > _minimal_width(n) else obj
 
+    def _emitfast(self, cp, sc):
+        return self._emit_counted(cp, sc)[0]
+
+    def _emit_counted(self, cp, sc) -> tuple[str, str, str]:
+        """The variables of the value, of the length and of the length's width."""
+        fn, n, w, v = sc.fn, cp.var("n"), cp.var("w"), cp.var()
+        cp.length(sc, n, w)
+        fn.add(f"if {n} > {sc.end} - o: raise _Fail")
+        if type(self.subcon) is type(c.GreedyBytes):
+            fn.add(f"{v} = data[o:o + {n}]; o += {n}")
+        else:
+            got, end = cp.within(self.subcon, sc, n)
+            fn.add(f"if o != {end}: raise _Fail")
+            fn.add(f"{v} = {got}")
+        fn.add(f"if {w} > 1 and {w} > _mw({n}): {v} = _ww({v}, {w})")
+        return v, n, w
+
     def _build(self, obj, stream, context, path):
         sub = io.BytesIO()
         self.subcon._build(obj, sub, context, path)
@@ -339,6 +382,20 @@ class CountedArray(c.Subconstruct):
             items.append(self.subcon._parsereport(stream, context, path))
         return _with_width(items, n.width) if n.width > _minimal_width(n) else items
 
+    def _emitfast(self, cp, sc):
+        fn, n, w, items, i = sc.fn, cp.var("n"), cp.var("w"), cp.var("items"), cp.var("i")
+        cp.length(sc, n, w)
+        fn.add(f"if {n} > {sc.end} - o: raise _Fail")
+        fn.add(f"{items} = ListContainer()")
+        fn.add(f"for {i} in range({n}):")
+        fn.ind += 1
+        if sc.struct is not None and sc.struct.view:
+            fn.add(f"{sc.struct.view}['_index'] = {i}")
+        fn.add(f"{items}.append({cp.emit(self.subcon, sc.copy(avail=0))})")
+        fn.ind -= 1
+        fn.add(f"if {w} > 1 and {w} > _mw({n}): {items} = _ww({items}, {w})")
+        return items
+
     def _build(self, obj, stream, context, path):
         width = _width_of(obj)
         n = Len(len(obj), width) if width > _minimal_width(len(obj)) else len(obj)
@@ -369,6 +426,18 @@ class UntilEnd(c.Subconstruct):
                 raise Expected(self.what, "nothing consumed")
         return items
 
+    def _emitfast(self, cp, sc):
+        fn, items, before = sc.fn, cp.var("items"), cp.var("p")
+        sc.avail = 0
+        fn.add(f"{items} = ListContainer()")
+        fn.add(f"while {sc.end} - o > 0:")
+        fn.ind += 1
+        fn.add(f"{before} = o")
+        fn.add(f"{items}.append({cp.emit(self.subcon, sc.copy(avail=0))})")
+        fn.add(f"if o == {before}: raise _Fail")
+        fn.ind -= 1
+        return items
+
     def _build(self, obj, stream, context, path):
         for item in obj:
             self.subcon._build(item, stream, context, path)
@@ -379,17 +448,48 @@ class UntilEnd(c.Subconstruct):
 
 
 class StrictEnum(c.Enum):
-    """An Enum refusing unknown values where they are read, so the error names the tag's offset."""
+    """An Enum refusing unknown values where they are read, so the error names the tag's offset.
 
-    def __init__(self, subcon, what: str, **mapping: int):
+    The error says ``what`` was expected, followed by the known values unless ``list_known`` is
+    false (for long tables whose ``what`` already summarizes them)."""
+
+    def __init__(self, subcon, what: str, *, list_known: bool = True, **mapping: int):
         super().__init__(subcon, **mapping)
         self.what = what
+        if list_known:
+            known = ", ".join(f"{v} {k}" for k, v in self.encmapping.items())
+            self.what = f"{what} ({known})"
 
     def _decode(self, obj, context, path):
         if obj not in self.decmapping:
-            known = ", ".join(f"{v} {k}" for k, v in self.encmapping.items())
-            raise Expected(f"{self.what} ({known})", f"0x{obj:02X}")
+            raise Expected(self.what, f"0x{obj:02X}")
         return self.decmapping[obj]
+
+    def _emitfast(self, cp, sc):
+        raw, v = cp.emit(self.subcon, sc), cp.var()
+        sc.fn.add(f"{v} = {cp.const(self.decmapping, 'm')}.get({raw})")
+        sc.fn.add(f"if {v} is None: raise _Fail")
+        return v
+
+
+class Const(c.Const):
+    """construct's Const whose error says, in the schema's words, what was expected; the value
+    found is shown in hex, as wide as the field."""
+
+    def __init__(self, value: int, subcon, expected: str):
+        super().__init__(value, subcon)
+        self.expected = expected
+
+    def _parse(self, stream, context, path):
+        obj = self.subcon._parsereport(stream, context, path)
+        if obj != self.value:
+            raise Expected(self.expected, f"0x{obj:0{2 * self.subcon.sizeof()}X}")
+        return obj
+
+    def _emitfast(self, cp, sc):
+        v = cp.emit(self.subcon, sc)
+        sc.fn.add(f"if {v} != {self.value!r}: raise _Fail")
+        return v
 
 
 class BitFields(c.Adapter):
@@ -416,6 +516,11 @@ class BitFields(c.Adapter):
         if fields is None:
             fields = self._decoded[obj] = self._fields_of(obj)
         return Container(fields)
+
+    def _emitfast(self, cp, sc):
+        v = cp.var()
+        sc.fn.add(f"{v} = {cp.const(self._decode, 'a')}({cp.emit(self.subcon, sc)}, None, None)")
+        return v  # _decode reads no context
 
     def _fields_of(self, obj: int) -> dict:
         out = {}
@@ -476,6 +581,16 @@ class AxdrOptional(c.Subconstruct):
         if flag != 1:
             raise Expected("a presence octet 0x00 or 0x01", f"0x{flag:02X}")
         return self.subcon._parsereport(stream, context, path)
+
+    def _emitfast(self, cp, sc):
+        fn, flag, res = sc.fn, cp.var("f"), cp.var("r")
+        cp.need(sc, 1)
+        fn.add(f"{flag} = data[o]; o += 1")
+        fn.add(f"if {flag} == 0: {res} = None")
+        cp.block(sc, f"elif {flag} == 1:", lambda s: cp.emit(self.subcon, s), res)
+        fn.add("else: raise _Fail")
+        sc.avail = 0
+        return res
 
     def _build(self, obj, stream, context, path):
         if obj is None:

@@ -27,7 +27,7 @@ import construct as c
 from construct import this
 
 from . import initiate
-from ._core import Choice, Counted, Expected, Struct, UntilEnd, remaining
+from ._core import Choice, Const, Counted, Expected, Struct, UntilEnd, remaining
 
 __all__ = [
     "AARE",
@@ -60,7 +60,6 @@ __all__ = [
     "UserInformation",
     "XdlmsApdu",
     "component",
-    "oid_name",
 ]
 
 LAYER = "acse"
@@ -96,28 +95,27 @@ class _Counted(Counted):
                 pass
         return obj
 
+    def _emitfast(self, cp, sc):
+        v, n, w = self._emit_counted(cp, sc)
+        sc.fn.add(f"if {w} > 1 and {w} > {cp.const(_minimal_width, 'g')}({n}) and not "
+                  f"isinstance({v}, (bytes, dict, list)): {v} = {cp.const(_scalar_width, 'g')}({v}, {w})")
+        return v
 
-class _Tag(c.Construct):
+
+def _scalar_width(obj, width: int):
+    """``_Counted._parse``'s marking of a scalar, for generated code."""
+    if isinstance(obj, c.EnumIntegerString):
+        obj = c.EnumIntegerString.new(obj.intvalue, str(obj))
+    try:
+        obj.width = width
+    except AttributeError:
+        pass
+    return obj
+
+
+def _tag(tag: int, what: str) -> Const:
     """One fixed BER tag octet; any other octet is an error that names both."""
-
-    def __init__(self, tag: int, what: str):
-        super().__init__()
-        self.tag = tag
-        self.what = what
-        self.flagbuildnone = True
-
-    def _parse(self, stream, context, path):
-        got = c.stream_read(stream, 1, path)[0]
-        if got != self.tag:
-            raise Expected(f"tag 0x{self.tag:02X} ({self.what})", f"0x{got:02X}")
-        return got
-
-    def _build(self, obj, stream, context, path):
-        c.stream_write(stream, bytes([self.tag]), 1, path)
-        return self.tag
-
-    def _sizeof(self, context, path):
-        return 1
+    return Const(tag, c.Int8ub, f"tag 0x{tag:02X} ({what})")
 
 
 class _Int(int):
@@ -138,6 +136,11 @@ class _BerInteger(c.Adapter):
                              (obj[0] == 0xFF and obj[1] >= 0x80)):
             raise Expected("an INTEGER in the fewest octets (X.690 8.3.2)", obj.hex().upper())
         return _Int(int.from_bytes(obj, "big", signed=True))
+
+    def _emitfast(self, cp, sc):
+        v = cp.var()
+        sc.fn.add(f"{v} = {cp.const(self._decode, 'a')}({cp.emit(self.subcon, sc)}, None, None)")
+        return v  # _decode reads no context
 
     def _encode(self, obj, context, path):
         n = int(obj)
@@ -171,6 +174,22 @@ class _ObjectIdentifier(c.Adapter):
         first = min(arcs[0] // 40, 2)
         return _Oid(".".join(map(str, [first, arcs[0] - 40 * first, *arcs[1:]])))
 
+    def _emitfast(self, cp, sc):
+        # a message carries the same few OIDs again and again, and _decode reads only its octets
+        v = cp.var()
+        sc.fn.add(f"{v} = {cp.const(self._memo, 'a')}({cp.emit(self.subcon, sc)})")
+        return v
+
+    def _memo(self, raw: bytes) -> _Oid:
+        """``_decode`` remembered (bounded), a fresh copy each time (a length may mark it)."""
+        got = _OID_MEMO.get(raw)
+        if got is None:
+            got = self._decode(raw, None, "(parsing)")  # errors are raised, never kept
+            if len(_OID_MEMO) >= 256:
+                _OID_MEMO.clear()  # bounded: arbitrary input cannot grow it
+            _OID_MEMO[raw] = got
+        return _Oid(got)
+
     def _encode(self, obj, context, path):
         try:
             arcs = [int(part) for part in str(obj).split(".")]
@@ -189,6 +208,8 @@ class _ObjectIdentifier(c.Adapter):
         return bytes(out)
 
 
+_OID_MEMO: dict[bytes, _Oid] = {}
+
 ObjectIdentifier = _ObjectIdentifier(c.GreedyBytes)
 """The contents octets of a BER OBJECT IDENTIFIER, as a dotted string ("2.16.756.5.8.1.1")."""
 
@@ -197,11 +218,24 @@ def _bit_string(named: Mapping[int, str]) -> Struct:
     """BIT STRING contents: the unused-bits octet, the bit octets, and the named bits set."""
 
     def names(ctx) -> list[str]:
-        bits = bytes(ctx.bits)
-        return [name for bit, name in named.items()
-                if bit // 8 < len(bits) and bits[bit // 8] & (0x80 >> (bit % 8))]
+        return _named_bits(ctx.bits, named)
 
+    names._emitfast = lambda cp, sc: f"{cp.const(_named_bits, 'g')}({sc.field('bits')}, {cp.const(named)})"
     return Struct("unused_bits" / c.Int8ub, "bits" / c.GreedyBytes, "named" / c.Computed(names))
+
+
+def _named_bits(bits: bytes, named: Mapping[int, str]) -> list[str]:
+    bits = bytes(bits)
+    return [name for bit, name in named.items()
+            if bit // 8 < len(bits) and bits[bit // 8] & (0x80 >> (bit % 8))]
+
+
+def _lookup(table: Mapping[str, str], field: str):
+    """A Computed's function: ``table.get(ctx[field])``."""
+    def name(ctx):
+        return table.get(ctx[field])
+    name._emitfast = lambda cp, sc: f"{cp.const(table, 'm')}.get({sc.field(field)})"
+    return name
 
 
 def _enum_integer(values: Mapping[int, str]) -> c.Construct:
@@ -210,11 +244,11 @@ def _enum_integer(values: Mapping[int, str]) -> c.Construct:
 
 def _integer(values: Mapping[int, str] | None = None) -> Struct:
     """An explicitly tagged INTEGER: universal tag 0x02, length, contents (named if ``values``)."""
-    return Struct("tag" / _Tag(0x02, "INTEGER"),
+    return Struct("tag" / _tag(0x02, "INTEGER"),
                   "value" / _Counted(_enum_integer(values) if values else BerInteger))
 
 
-OctetString = Struct("tag" / _Tag(0x04, "OCTET STRING"), "value" / Counted(c.GreedyBytes))
+OctetString = Struct("tag" / _tag(0x04, "OCTET STRING"), "value" / Counted(c.GreedyBytes))
 """An explicitly tagged OCTET STRING (AP-title and AE-qualifier in DLMS: e.g. a system title)."""
 
 
@@ -242,21 +276,16 @@ MECHANISM_NAMES: dict[str, str] = {
 """COSEM authentication mechanism names {... DLMS-UA(8) authentication-mechanism-name(2) id}."""
 
 
-def oid_name(oid: str) -> str | None:
-    """The COSEM name of an application context or mechanism OID, or None."""
-    return APPLICATION_CONTEXT_NAMES.get(oid) or MECHANISM_NAMES.get(oid)
-
-
 ApplicationContextName = Struct(
-    "tag" / _Tag(0x06, "OBJECT IDENTIFIER"),
+    "tag" / _tag(0x06, "OBJECT IDENTIFIER"),
     "oid" / _Counted(ObjectIdentifier),
-    "name" / c.Computed(lambda ctx: APPLICATION_CONTEXT_NAMES.get(ctx.oid)),
+    "name" / c.Computed(_lookup(APPLICATION_CONTEXT_NAMES, "oid")),
 )
 """application-context-name [1] EXPLICIT OBJECT IDENTIFIER; ``name`` None when not COSEM's."""
 
 MechanismName = Struct(
     "oid" / ObjectIdentifier,
-    "name" / c.Computed(lambda ctx: MECHANISM_NAMES.get(ctx.oid)),
+    "name" / c.Computed(_lookup(MECHANISM_NAMES, "oid")),
 )
 """mechanism-name [n] IMPLICIT OBJECT IDENTIFIER (the component's contents are the OID's)."""
 
@@ -322,7 +351,7 @@ XdlmsApdu = Struct(
 """The xDLMS APDU in user-information; ciphered ones keep every octet after the tag as bytes."""
 
 UserInformation = Struct(
-    "tag" / _Tag(0x04, "OCTET STRING"),
+    "tag" / _tag(0x04, "OCTET STRING"),
     "value" / Counted(XdlmsApdu),
 )
 """user-information [30] EXPLICIT Association-information (an OCTET STRING in DLMS)."""

@@ -27,6 +27,7 @@ from ._core import (
     Len,
     Length,
     ListContainer,
+    StrictEnum,
     Struct,
     remaining,
 )
@@ -59,24 +60,13 @@ AXDR_TYPES: dict[int, str] = {
 AXDR_TAGS: dict[str, int] = {name: tag for tag, name in AXDR_TYPES.items()}
 """Name -> data type tag."""
 
-class _Tag(c.Enum):
-    """An Enum that refuses an unknown value where it is read, so errors point at the tag."""
-
-    def __init__(self, expected: str, **mapping: int):
-        super().__init__(c.Int8ub, **mapping)
-        self.expected = expected
-
-    def _decode(self, obj, context, path):
-        if obj not in self.decmapping:
-            raise Expected(self.expected, f"0x{obj:02X}")
-        return self.decmapping[obj]
-
-
-DataTag = _Tag("an A-XDR data type tag (0..6, 9, 10, 12, 13, 15..33 or 255)", **AXDR_TAGS)
+DataTag = StrictEnum(c.Int8ub, "an A-XDR data type tag (0..6, 9, 10, 12, 13, 15..33 or 255)",
+                     list_known=False, **AXDR_TAGS)
 """The one-octet data type tag; an unknown tag is a parse error at the tag's own offset."""
 
-_DescriptionTag = _Tag("a type description tag (any data type but compact-array)",
-                       **{k: v for k, v in AXDR_TAGS.items() if k != "compact_array"})
+_DescriptionTag = StrictEnum(c.Int8ub, "a type description tag (any data type but compact-array)",
+                             list_known=False,
+                             **{k: v for k, v in AXDR_TAGS.items() if k != "compact_array"})
 
 
 class Float(float):
@@ -105,6 +95,14 @@ class _IEEEFloat(c.Construct):
         raw = c.stream_read(stream, self.size, path)
         return Float(struct.unpack(self.fmt, raw)[0], raw)
 
+    def _emitfast(self, cp, sc):
+        raw, v = cp.var("x"), cp.var()
+        cp.need(sc, self.size)
+        sc.fn.add(f"{raw} = data[o:o + {self.size}]; o += {self.size}")
+        unpack = cp.const(struct.Struct(self.fmt).unpack, "u")
+        sc.fn.add(f"{v} = {cp.const(Float, 'g')}({unpack}({raw})[0], {raw})")
+        return v
+
     def _build(self, obj, stream, context, path):
         raw = getattr(obj, "raw", b"")
         if len(raw) == self.size:
@@ -125,7 +123,7 @@ class _IEEEFloat(c.Construct):
 
 BitString = Struct(
     "bit_count" / Length,
-    "octets" / c.Bytes(lambda ctx: (ctx.bit_count + 7) // 8),
+    "octets" / c.Bytes((this.bit_count + 7) // 8),
 )
 """bit-string: the number of bits (length encoding), then ceil(bits / 8) octets, first bit high."""
 
@@ -228,6 +226,10 @@ class _CompactContents(c.Construct):
         if n.width > Len(n).width:
             rows.width = n.width
         return rows
+
+    def _emitfast(self, cp, sc):
+        # rare, and a loop over a type description parsed in the same message: construct's
+        return cp.by_construct(self, sc, "compact-array contents, parsed by construct")
 
     def _value(self, desc, stream, context, path, sizes, budget):
         tag = str(desc["tag"])

@@ -26,10 +26,10 @@ with a bad CRC rebuilds exactly and a tree made from scratch gets correct CRCs).
 from __future__ import annotations
 
 import construct as c
-from construct import Container
+from construct import Container, this
 
 from ..crc import check_sequence
-from ._core import Expected, Struct, UntilEnd
+from ._core import Expected, Struct, UntilEnd, ok_of
 from .transparency import Stuffed
 
 __all__ = [
@@ -78,6 +78,13 @@ class _FlagPresent(c.Construct):
         stream.seek(here)
         return False
 
+    def _emitfast(self, cp, sc):
+        v = cp.var()
+        sc.avail = 0
+        sc.fn.add(f"if o < {sc.end} and data[o] == 0x7E: {v} = True; o += 1")
+        sc.fn.add(f"else: {v} = False")
+        return v
+
     def _build(self, obj, stream, context, path):
         present = True if obj is None else bool(obj)
         if present:
@@ -105,6 +112,14 @@ def header_length(ctx) -> int:
     return 2 + _address_size(ctx["destination_address"]) + _address_size(ctx["source_address"]) + 1
 
 
+def _emit_header_length(cp, sc) -> str:
+    # parsed addresses always carry their size
+    return f"(3 + {sc.field('destination_address')}['size'] + {sc.field('source_address')}['size'])"
+
+
+header_length._emitfast = _emit_header_length
+
+
 class _Format(c.Construct):
     """The format field: type 0xA (4 bits), segmentation S (1 bit), frame length (11 bits)."""
 
@@ -122,6 +137,15 @@ class _Format(c.Construct):
         return Container(
             format_type=FORMAT_TYPE_3, segmentation=bool(value & 0x0800), length=value & 0x07FF
         )
+
+    def _emitfast(self, cp, sc):
+        x, v = cp.var("x"), cp.var()
+        cp.need(sc, 2)
+        sc.fn.add(f"{x} = data[o] << 8 | data[o + 1]; o += 2")
+        sc.fn.add(f"if {x} >> 12 != {FORMAT_TYPE_3}: raise _Fail")
+        sc.fn.add(f"{v} = Container(format_type={FORMAT_TYPE_3}, segmentation=bool({x} & 0x0800), "
+                  f"length={x} & 0x07FF)")
+        return v
 
     def _build(self, obj, stream, context, path):
         obj = obj or Container()
@@ -170,6 +194,23 @@ class _Address(c.Construct):
         return Container(
             size=size, address=address, upper=address >> half, lower=address & ((1 << half) - 1)
         )
+
+    def _emitfast(self, cp, sc):
+        v, x = cp.var(), cp.var("x")
+        sc.avail = 0
+        sc.fn.add(f"if o < {sc.end} and data[o] & 1: "
+                  f"{v} = Container(size=1, address=data[o] >> 1, upper=None, lower=None); o += 1")
+        # two octets (a server's upper and lower address), the first without the extension bit
+        sc.fn.add(f"elif o + 1 < {sc.end} and data[o + 1] & 1: "
+                  f"{x} = data[o] >> 1 << 7 | data[o + 1] >> 1; "
+                  f"{v} = Container(size=2, address={x}, upper={x} >> 7, lower={x} & 0x7F); o += 2")
+        # four octets (14-bit upper and lower addresses), else construct names the error
+        sc.fn.add(f"elif o + 3 < {sc.end} and not (data[o] | data[o + 1] | data[o + 2]) & 1 "
+                  f"and data[o + 3] & 1: {x} = data[o] >> 1 << 21 | data[o + 1] >> 1 << 14 | "
+                  f"data[o + 2] >> 1 << 7 | data[o + 3] >> 1; {v} = Container(size=4, "
+                  f"address={x}, upper={x} >> 14, lower={x} & 0x3FFF); o += 4")
+        sc.fn.add("else: raise _Fail")
+        return v
 
     def _build(self, obj, stream, context, path):
         size = _address_size(obj)
@@ -236,6 +277,12 @@ class _Control(c.Construct):
     def _parse(self, stream, context, path):
         return _decode_control(c.stream_read(stream, 1, path)[0])
 
+    def _emitfast(self, cp, sc):
+        v = cp.var()
+        cp.need(sc, 1)
+        sc.fn.add(f"{v} = {cp.const(_decode_control, 'g')}(data[o]); o += 1")
+        return v
+
     def _build(self, obj, stream, context, path):
         try:
             value = control_octet(obj)
@@ -263,11 +310,13 @@ class CheckSequence(bytes):
 
 
 class _Check(c.Construct):
-    """CRC-16/X.25 over the ``covered(ctx)`` octets just before it; kept and marked on parse."""
+    """CRC-16/X.25 over the ``covered(ctx)`` octets just before it; kept and marked on parse.
+    With ``when``, present only where ``when(ctx)`` is true (else None, nothing read)."""
 
-    def __init__(self, covered):
+    def __init__(self, covered, when=None):
         super().__init__()
         self.covered = covered
+        self.when = when
         self.flagbuildnone = True
 
     def _covered_octets(self, stream, context, path) -> bytes:
@@ -281,11 +330,32 @@ class _Check(c.Construct):
         return data
 
     def _parse(self, stream, context, path):
+        if self.when is not None and not self.when(context):
+            return None
         covered = self._covered_octets(stream, context, path)
         value = c.stream_read(stream, 2, path)
         return CheckSequence(value, check_sequence(covered) == value)
 
+    def _emitfast(self, cp, sc):
+        fn, n, v = sc.fn, cp.var("n"), cp.var("r")
+        sc.avail = 0
+        if self.when is not None:
+            fn.add(f"{v} = None")
+            fn.add(f"if {cp.expr(self.when, sc)}:")
+            fn.ind += 1
+        fn.add(f"{n} = {cp.expr(self.covered, sc)}")
+        # construct would seek outside its window (ValueError) or read to the end: let it decide
+        fn.add(f"if {n} < 0 or o - {n} < {sc.ws}: raise _Bail")
+        fn.add(f"if o + 2 > {sc.end}: raise _Fail")
+        fn.add(f"{v} = {cp.const(CheckSequence, 'g')}(data[o:o + 2], "
+               f"{cp.const(check_sequence, 'g')}(data[o - {n}:o]) == data[o:o + 2]); o += 2")
+        if self.when is not None:
+            fn.ind -= 1
+        return v
+
     def _build(self, obj, stream, context, path):
+        if self.when is not None and not self.when(context):
+            return obj  # as If does
         if obj is None:
             obj = check_sequence(self._covered_octets(stream, context, path))
         if len(obj) != 2:
@@ -315,6 +385,26 @@ def _information_length(ctx) -> int | None:
     return length - header - 4
 
 
+def _emit_information_length(cp, sc) -> str:
+    """A variable: None or the length; a bad length hands over to construct (which names it)."""
+    fn, length, header, v = sc.fn, cp.var("ln"), cp.var("hl"), cp.var("il")
+    fn.add(f"{length} = {sc.field('format')}['length']; {header} = {_emit_header_length(cp, sc)}")
+    fn.add(f"if {length} == {header} + 2: {v} = None")
+    fn.add(f"elif {length} < {header} + 4: raise _Bail")
+    fn.add(f"else: {v} = {length} - {header} - 4")
+    return v
+
+
+_information_length._emitfast = _emit_information_length
+
+
+def _has_information(ctx) -> bool:
+    return _information_length(ctx) is not None
+
+
+_has_information._emitfast = lambda cp, sc: f"({_emit_information_length(cp, sc)} is not None)"
+
+
 class _Information(c.Construct):
     """The information field: as many octets as the frame length leaves, or None."""
 
@@ -326,6 +416,14 @@ class _Information(c.Construct):
         n = _information_length(context)
         return None if n is None else c.stream_read(stream, n, path)
 
+    def _emitfast(self, cp, sc):
+        fn, n, v = sc.fn, _emit_information_length(cp, sc), cp.var()
+        sc.avail = 0
+        fn.add(f"if {n} is None: {v} = None")
+        fn.add(f"elif o + {n} > {sc.end}: raise _Fail")
+        fn.add(f"else: {v} = data[o:o + {n}]; o += {n}")
+        return v
+
     def _build(self, obj, stream, context, path):
         if obj is not None:
             c.stream_write(stream, bytes(obj), len(obj), path)
@@ -335,21 +433,17 @@ class _Information(c.Construct):
         raise c.SizeofError("variable length", path=path)
 
 
-def _ok(key):
-    return lambda ctx: getattr(ctx.get(key), "ok", None)
-
-
 HdlcFrame = Struct(
     "opening_flag" / _FlagPresent(),
     "format" / _Format(),
     "destination_address" / _Address(),
     "source_address" / _Address(),
     "control" / _Control(),
-    "hcs" / c.If(lambda ctx: _information_length(ctx) is not None, _Check(header_length)),
-    "hcs_ok" / c.Computed(_ok("hcs")),
+    "hcs" / _Check(header_length, when=_has_information),
+    "hcs_ok" / c.Computed(ok_of("hcs")),
     "information" / _Information(),
-    "fcs" / _Check(lambda ctx: ctx.format.length - 2),
-    "fcs_ok" / c.Computed(_ok("fcs")),
+    "fcs" / _Check(this.format.length - 2),
+    "fcs_ok" / c.Computed(ok_of("fcs")),
     "closing_flag" / _FlagPresent(),
 )
 
@@ -395,6 +489,18 @@ class _ParameterValue(c.Construct):
         if isinstance(context.parameter_id, c.EnumIntegerString) and n in (1, 2, 4):
             return HdlcParameterValue(int.from_bytes(data, "big"), n)
         return data
+
+    def _emitfast(self, cp, sc):
+        fn, n, raw, v = sc.fn, cp.var("n"), cp.var("x"), cp.var()
+        cp.need(sc, 1)
+        sc.avail = 0
+        fn.add(f"{n} = data[o]; o += 1")
+        fn.add(f"if o + {n} > {sc.end}: raise _Fail")
+        fn.add(f"{raw} = data[o:o + {n}]; o += {n}")
+        fn.add(f"if isinstance({sc.field('parameter_id')}, EnumIntegerString) and {n} in (1, 2, 4): "
+               f"{v} = {cp.const(HdlcParameterValue, 'g')}(int.from_bytes({raw}, 'big'), {n})")
+        fn.add(f"else: {v} = {raw}")
+        return v
 
     def _build(self, obj, stream, context, path):
         if isinstance(obj, (bytes, bytearray)):

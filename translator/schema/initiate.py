@@ -11,6 +11,7 @@ The conformance block is the one BER item inside A-XDR: ``5F 1F`` ([APPLICATION 
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterable
 
@@ -104,6 +105,17 @@ class _ConformanceTag(c.Construct):
             return self.SHORT
         raise Expected("conformance tag 5F 1F ([APPLICATION 31])", "5F" + nxt.hex().upper())
 
+    def _emitfast(self, cp, sc):
+        fn, v = sc.fn, cp.var()
+        cp.need(sc, 1)
+        sc.avail = 0
+        fn.add(f"if data[o] != {self.SHORT[0]}: raise _Fail")
+        fn.add("o += 1")
+        fn.add(f"if o < {sc.end} and data[o] == 0x1F: o += 1; {v} = {cp.const(self.FULL)}")
+        fn.add(f"elif o < {sc.end} and data[o] == 0x04: {v} = {cp.const(self.SHORT)}")
+        fn.add("else: raise _Fail")
+        return v
+
     def _build(self, obj, stream, context, path):
         tag = self.FULL if obj is None else bytes(obj)
         if tag not in (self.FULL, self.SHORT):
@@ -115,12 +127,24 @@ class _ConformanceTag(c.Construct):
         raise c.SizeofError("one or two octets", path=path)
 
 
+def _named(ctx) -> list[str]:
+    return conformance_names(ctx.value)
+
+
+@functools.lru_cache(maxsize=256)
+def _names_of(value: int) -> tuple[str, ...]:
+    return tuple(conformance_names(value))
+
+
+# a link sends the same conformance block message after message: its names are remembered
+_named._emitfast = lambda cp, sc: f"list({cp.const(_names_of, 'g')}({sc.field('value')}))"
+
 Conformance = Struct(
     "tag" / _ConformanceTag(),
     "length" / c.Const(4, c.Int8ub),
     "unused_bits" / c.Int8ub,
     "value" / c.Rebuild(c.Int24ub, _conformance_from_context),
-    "named" / c.Computed(lambda ctx: conformance_names(ctx.value)),
+    "named" / c.Computed(_named),
 )
 """Conformance (BER [APPLICATION 31] BIT STRING SIZE(24)): ``tag`` as sent (5F 1F or 5F),
 ``value`` the 24 bits as an int and ``named`` the names of the set bits. When building,
@@ -235,8 +259,8 @@ EXCEPTION_SERVICE_ERRORS: dict[int, str] = {
 ExceptionResponse = Struct(
     "state_error" / _enum(STATE_ERRORS),
     "service_error" / _enum(EXCEPTION_SERVICE_ERRORS),
-    "invocation_counter" / c.If(lambda ctx: ctx.service_error in ("invocation_counter_error", 6),
-                                c.Int32ub),
+    "invocation_counter" / c.If((this.service_error == "invocation_counter_error")
+                                | (this.service_error == 6), c.Int32ub),
 )
 """ExceptionResponse (tag 0xD8). service-error is a CHOICE whose alternatives are NULL except
 invocation-counter-error [6], which carries the Unsigned32 counter the server expects

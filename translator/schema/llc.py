@@ -16,6 +16,7 @@ Fields: ``profile``, ``control`` (4-32 only, else None), ``destination_lsap``, `
 from __future__ import annotations
 
 import construct as c
+from construct import this
 
 from ._core import Reject, Struct
 
@@ -28,28 +29,33 @@ LLC_432 = 0x90
 _Profile = c.Enum(c.Int8ub, iec62056_46=0xE6, iec61334_4_32=LLC_432)
 
 
-def _is(profile: str):
-    return lambda ctx: ctx.profile == profile
+_DIRECTIONS = {0xE6: "command", 0xE7: "response"}
 
 
 def _direction(ctx):
     if ctx.profile != "iec62056_46":
         return None
-    return {0xE6: "command", 0xE7: "response"}.get(ctx.source_lsap)
+    return _DIRECTIONS.get(ctx.source_lsap)
 
+
+def _emit_direction(cp, sc):
+    return (f"(None if {sc.field('profile')} != 'iec62056_46' else "
+            f"{cp.const(_DIRECTIONS, 'm')}.get({sc.field('source_lsap')}))")
+
+
+_direction._emitfast = _emit_direction
+
+_46 = this.profile == "iec62056_46"
+_432 = this.profile == "iec61334_4_32"
 
 LlcHeader = Struct(
     "profile" / c.Peek(_Profile),
-    c.If(
-        lambda ctx: not isinstance(ctx.profile, c.EnumIntegerString),
-        Reject(
-            "an LLC header (0xE6 of IEC 62056-46 or 0x90 of IEC 61334-4-32)",
-            lambda ctx: ctx.profile,
-        ),
-    ),
-    "control" / c.If(_is("iec61334_4_32"), c.Const(LLC_432, c.Int8ub)),
+    # an unknown profile octet parses to a plain int, equal to neither name
+    c.If(~_46 & ~_432, Reject("an LLC header (0xE6 of IEC 62056-46 or 0x90 of IEC 61334-4-32)",
+                              this.profile)),
+    "control" / c.If(_432, c.Const(LLC_432, c.Int8ub)),
     "destination_lsap" / c.Int8ub,
     "source_lsap" / c.Int8ub,
-    "quality" / c.If(_is("iec62056_46"), c.Int8ub),
+    "quality" / c.If(_46, c.Int8ub),
     "direction" / c.Computed(_direction),
 )

@@ -19,8 +19,9 @@ whether it matches: a bad checksum is marked, not raised. On build a checksum of
 from __future__ import annotations
 
 import construct as c
+from construct import this
 
-from ._core import Expected, Reject, Struct
+from ._core import Expected, Reject, Struct, ok_of
 
 __all__ = ["MBUS_ACK", "MBUS_STOP", "MbusFrame", "is_dlms_ci", "mbus_checksum"]
 
@@ -44,12 +45,8 @@ def is_dlms_ci(ci: int | None) -> bool:
     return ci is not None and 0 <= int(ci) <= 0x1F
 
 
-def _long(ctx) -> bool:
-    return ctx.frame_type == "long_frame"
-
-
-def _framed(ctx) -> bool:
-    return ctx.frame_type in ("long_frame", "short_frame")
+_long = this.frame_type == "long_frame"
+_framed = _long | (this.frame_type == "short_frame")
 
 
 def _dlms(ctx) -> bool:
@@ -89,6 +86,13 @@ class _RepeatedLength(c.Construct):
         if value != context.length:
             raise Expected(f"the L field repeated (0x{int(context.length):02X})", f"0x{value:02X}")
         return value
+
+    def _emitfast(self, cp, sc):
+        v = cp.var()
+        cp.need(sc, 1)
+        sc.fn.add(f"{v} = data[o]; o += 1")
+        sc.fn.add(f"if {v} != {sc.field('length')}: raise _Fail")
+        return v
 
     def _build(self, obj, stream, context, path):
         c.stream_write(stream, bytes([int(context.length)]), 1, path)
@@ -133,6 +137,18 @@ class _Checksum(c.Construct):
         value = c.stream_read(stream, 1, path)[0]
         return MbusChecksum(value, mbus_checksum(covered) == value)
 
+    def _emitfast(self, cp, sc):
+        fn, n, x, v = sc.fn, cp.var("n"), cp.var("x"), cp.var()
+        sc.avail = 0
+        fn.add(f"{n} = {cp.expr(self.covered, sc)}")
+        # construct would seek outside its window (ValueError) or read to the end: let it decide
+        fn.add(f"if {n} < 0 or o - {n} < {sc.ws}: raise _Bail")
+        cp.need(sc, 1)
+        fn.add(f"{x} = data[o]; o += 1")
+        fn.add(f"{v} = {cp.const(MbusChecksum, 'g')}({x}, "
+               f"{cp.const(mbus_checksum, 'g')}(data[o - 1 - {n}:o - 1]) == {x})")
+        return v
+
     def _build(self, obj, stream, context, path):
         value = mbus_checksum(self._covered(stream, context)) if obj is None else int(obj)
         c.stream_write(stream, bytes([value]), 1, path)
@@ -148,12 +164,10 @@ def _covered(ctx) -> int:
 
 MbusFrame = Struct(
     "frame_type" / c.Peek(_FrameType),
+    # an unknown first octet parses to a plain int, equal to none of the names
     c.If(
-        lambda ctx: not isinstance(ctx.frame_type, c.EnumIntegerString),
-        Reject(
-            "an M-Bus frame (0x68 long, 0x10 short or 0xE5 single character)",
-            lambda ctx: ctx.frame_type,
-        ),
+        ~(_framed | (this.frame_type == "single_character")),
+        Reject("an M-Bus frame (0x68 long, 0x10 short or 0xE5 single character)", this.frame_type),
     ),
     c.Rebuild(c.Int8ub, lambda ctx: int(_FrameType.build(ctx.frame_type)[0])),
     "length" / c.If(_long, c.Rebuild(c.Int8ub, _length)),
@@ -170,6 +184,6 @@ MbusFrame = Struct(
     "dtsap" / c.If(_dlms, c.Int8ub),
     "data" / c.If(_long, c.Bytes(_data_length)),
     "checksum" / c.If(_framed, _Checksum(_covered)),
-    "checksum_ok" / c.Computed(lambda ctx: getattr(ctx.get("checksum"), "ok", None)),
+    "checksum_ok" / c.Computed(ok_of("checksum")),
     c.If(_framed, c.Const(MBUS_STOP, c.Int8ub)),
 )

@@ -70,6 +70,15 @@ class _CipheredText(c.Construct):
                            f"{left} octet(s)")
         return c.stream_read(stream, left - keep, path)
 
+    def _emitfast(self, cp, sc):
+        fn, v, keep = sc.fn, cp.var(), cp.var("n")
+        sc.avail = 0
+        fn.add(f"{keep} = {AUTHENTICATION_TAG_LENGTH} if {sc.field('security_control')}"
+               f"['authentication'] else 0")
+        fn.add(f"if {sc.end} - o < {keep}: raise _Fail")
+        fn.add(f"{v} = data[o:{sc.end} - {keep}]; o = {sc.end} - {keep}")
+        return v
+
     def _build(self, obj, stream, context, path):
         data = bytes(obj)
         c.stream_write(stream, data, len(data), path)
@@ -83,7 +92,7 @@ SecuredContent = Struct(
     "security_control" / SecurityControl,
     "invocation_counter" / c.Int32ub,
     "ciphered_text" / _CipheredText(),
-    "tag" / c.If(lambda ctx: ctx.security_control["authentication"],
+    "tag" / c.If(this.security_control["authentication"],
                  c.Bytes(AUTHENTICATION_TAG_LENGTH)),
 )
 """Security header, ciphered text and (A bit set) the 12-octet authentication tag, else None."""

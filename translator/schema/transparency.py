@@ -72,6 +72,29 @@ def stuffed_offset(escaped: tuple[int, ...], position: int) -> int:
     return position + bisect_left(escaped, position)
 
 
+def _unstuffed(data: bytes, start: int) -> tuple[int, int, bytes, tuple[int, ...]]:
+    """Leading and trailing flag (0 or 1), the octets with flags but no escapes, and the
+    positions of the escaped octets in the unstuffed body."""
+    lead = 1 if data[:1] == b"\x7e" else 0
+    trail = 1 if len(data) > lead and data[-1:] == b"\x7e" else 0
+    body, escaped = unstuff(data[lead : len(data) - trail], start + lead)
+    return lead, trail, data[:lead] + body + data[len(data) - trail :], escaped
+
+
+def _fast_unstuffed(data: bytes, b: int, o: int, end: int, parse, up, d: int, flags):
+    """``Stuffed._parse`` for generated code: ``parse`` is the subcon's generated function;
+    None where ``_parse`` raises (construct then names the error)."""
+    try:
+        lead, trail, plain, escaped = _unstuffed(data[o:end], b + o)
+    except DecodeError:
+        return None
+    obj, n = parse(plain, b + o, 0, 0, len(plain), up, d)
+    if n != len(plain) or tuple(map(bool, flags(obj))) != (bool(lead), bool(trail)):
+        return None
+    obj["escaped"] = tuple(x + lead for x in escaped)
+    return obj
+
+
 class Stuffed(c.Subconstruct):
     """``subcon`` sent with octet stuffing; takes the rest of its stream.
 
@@ -88,16 +111,12 @@ class Stuffed(c.Subconstruct):
 
     def _parse(self, stream, context, path):
         start = stream.tell()
-        data = stream.read()
-        lead = 1 if data[:1] == b"\x7e" else 0
-        trail = 1 if len(data) > lead and data[-1:] == b"\x7e" else 0
         try:
-            body, escaped = unstuff(data[lead : len(data) - trail], start + lead)
+            lead, trail, plain, escaped = _unstuffed(stream.read(), start)
         except DecodeError as e:
             err = Expected(e.expected, e.got)
             err.offset = e.offset
             raise err from None
-        plain = data[:lead] + body + data[len(data) - trail :]
         sub = c.core.BytesIOWithOffsets(plain, stream, start)
         obj = self.subcon._parsereport(sub, context, path)
         if sub.tell() - start != len(plain):
@@ -118,6 +137,16 @@ class Stuffed(c.Subconstruct):
             raise err
         obj["escaped"] = tuple(x + lead for x in escaped)
         return obj
+
+    def _emitfast(self, cp, sc):
+        """Unstuffed by ``_fast_unstuffed``, then the subcon's generated function reads that."""
+        parse, v = cp.function(self.subcon, f"{sc.path} -> unstuffed"), cp.var()
+        sc.avail = 0
+        sc.fn.add(f"{v} = {cp.const(_fast_unstuffed, 'g')}(data, b, o, {sc.end}, {parse}, "
+                  f"{sc.here()}, d, {cp.const(self.flags, 'g')})")
+        sc.fn.add(f"if {v} is None: raise _Fail")
+        sc.fn.add(f"o = {sc.end}")
+        return v
 
     def _build(self, obj, stream, context, path):
         plain = self.subcon.build(obj)

@@ -172,6 +172,11 @@ class _Boolean(c.Adapter):
     def _decode(self, obj, context, path):
         return bool(obj) if obj in (0, 1) else obj
 
+    def _emitfast(self, cp, sc):
+        raw, v = cp.emit(self.subcon, sc), cp.var()
+        sc.fn.add(f"{v} = bool({raw}) if {raw} in (0, 1) else {raw}")
+        return v
+
     def _encode(self, obj, context, path):
         return int(obj)
 
@@ -339,6 +344,11 @@ class _LooksTagged(c.Construct):
         head = stream.read(2)
         stream.seek(here)
         return head == _TAGGED_DATE_TIME
+
+    def _emitfast(self, cp, sc):
+        v = cp.var()
+        sc.fn.add(f"{v} = data[o:min(o + 2, {sc.end})] == {cp.const(_TAGGED_DATE_TIME)}")
+        return v
 
     def _build(self, obj, stream, context, path):
         return bool(obj)

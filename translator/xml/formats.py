@@ -28,7 +28,6 @@ __all__ = [
     "hexstr",
     "num_parse",
     "num_text",
-    "number_format",
     "parse_hex",
     "qty_text",
 ]
@@ -498,7 +497,3 @@ def _build_registry() -> dict[str, Format]:
 
 
 FORMATS: dict[str, Format] = _build_registry()
-
-
-def number_format(name: str) -> Format:
-    return FORMATS[name]
