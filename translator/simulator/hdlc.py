@@ -34,6 +34,7 @@ from ..schema.hdlc import (
 )
 from ..schema.llc import LLC_COMMAND, LLC_RESPONSE
 from ..stream.framing import Frame, find_hdlc
+from .link import ServerLink
 
 __all__ = ["ServerHdlcLink"]
 
@@ -42,19 +43,18 @@ MAX_BUFFER = 4 * 2048
 """Octets kept while waiting for the end of a frame; past this the peer is sending noise."""
 
 
-class ServerHdlcLink:
+class ServerHdlcLink(ServerLink):
     """One HDLC link, meter side: answers the client (the primary station)."""
 
     def __init__(self, address: HdlcAddress | None = None, *, window: int = 1,
                  max_info_length: int = 128, max_apdu: int = 0x10000) -> None:
+        super().__init__()
         self.address = address or HdlcAddress(1, 17, 2)
         self.window = window
         self.max_info_length = max_info_length
         self.max_apdu = max_apdu
         self.state = "disconnected"
         self.client: Any = None
-        self._buffer = b""
-        self._out = bytearray()
         self._reset()
         self.parameters = self._negotiated({})
 
@@ -186,15 +186,6 @@ class ServerHdlcLink:
         chunks = [data[i:i + size] for i in range(0, len(data), size)]
         self._pending.extend((chunk, i < len(chunks) - 1) for i, chunk in enumerate(chunks))
         self._pump()
-
-    def pending(self) -> bool:
-        """Whether part of a frame is waiting for the rest (the server times it)."""
-        return bool(self._buffer)
-
-    def data_to_send(self) -> bytes:
-        out = bytes(self._out)
-        self._out.clear()
-        return out
 
     def _pump(self) -> None:
         if self._unacked:

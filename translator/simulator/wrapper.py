@@ -16,6 +16,7 @@ from ..client.events import ApduReceived, ProtocolError
 from ..schema._core import build
 from ..schema.wrapper import WRAPPER_HEADER_LENGTH, WrapperFrame
 from ..stream.framing import Frame, find_wrapper
+from .link import ServerLink
 
 __all__ = ["ServerWrapperLink"]
 
@@ -23,15 +24,14 @@ _HEADER = c.Struct(*WrapperFrame.subcons[:4])
 """The wrapper header alone (version, wPorts, length): the schema's own first four fields."""
 
 
-class ServerWrapperLink:
+class ServerWrapperLink(ServerLink):
     """One TCP connection's wrapper framing, meter side."""
 
     def __init__(self, max_apdu: int = 4096) -> None:
+        super().__init__()
         self.max_apdu = max_apdu
         self.client_wport: int | None = None
         self.server_wport = 1
-        self._buffer = b""
-        self._out = bytearray()
 
     def receive_data(self, data: bytes) -> list[Any]:
         """``ApduReceived`` per whole frame; ``ProtocolError`` for octets that are no frame or a
@@ -67,6 +67,7 @@ class ServerWrapperLink:
         return events
 
     def send_apdu(self, apdu: bytes) -> None:
+        """Queue one frame from the wPort the client addressed back to the client's."""
         self._out += build(WrapperFrame, {"source_wport": self.server_wport,
                                           "destination_wport": self.client_wport or 16,
                                           "length": None, "apdu": bytes(apdu)}, "wrapper")
