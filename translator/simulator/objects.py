@@ -10,7 +10,6 @@ is refused (type-unmatched), as a meter does.
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Any
 
 from ..client.values import ValueSpecError, data_tree
@@ -25,7 +24,6 @@ __all__ = ["ACCESS_MODES", "CosemObject", "Data", "Refused", "clean", "plain_tag
 ACCESS_MODES = {"no_access": 0, "read_only": 1, "write_only": 2, "read_write": 3}
 """Association LN attribute access modes (Blue Book 4.4.3, version 2 numbering)."""
 
-UTC = _dt.UTC
 
 
 class Refused(Exception):
