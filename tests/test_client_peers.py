@@ -178,26 +178,38 @@ def test_wrong_password(tmp_path):
     assert _decoded_services(record) == ["AARQ", "AARE"]
 
 
-def test_wrong_key():
+@needs_tshark
+def test_wrong_key(tmp_path):
     bad = "D0D1D2D3D4D5D6D7D8D9DADBDCDDDEDE"   # one bit off the meter's authentication key
+    record = tmp_path / "key.pcapng"
     with gurux_meter("--wrapper", "--security", "suite0") as port:
         out = subprocess.run(
             [sys.executable, "-m", "translator", "read", f"tcp://127.0.0.1:{port}", "--auth",
              "gmac", "--sc", "30", "--system-title", CLIENT_TITLE, "--timeout", "5",
-             "get", "0.0.1.0.0.255", "--class", "8"],
+             "--record", str(record), "get", "0.0.1.0.0.255", "--class", "8"],
             capture_output=True, text=True, timeout=60,
             env={"DLMS_BLOCK_CIPHER_KEY": "000102030405060708090A0B0C0D0E0F",
                  "DLMS_AUTHENTICATION_KEY": bad, "PATH": "/usr/bin:/bin"})
     assert out.returncode == 1 and len(out.stderr.splitlines()) == 1, out.stderr
     assert bad not in out.stderr and "000102030405060708090A0B0C0D0E0F" not in out.stderr
+    assert "check the keys" in out.stderr
+    # the recording, decoded with the right keys, shows why: our AARQ's tag does not verify
+    out = _dlms("capture", str(record), "--to", "jsonl", "--keys", str(KEYS))
+    records = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["service"] for r in records] == ["AARQ", "AARE"]
+    assert "authentication tag mismatch" in records[0]["error"] and records[1]["error"] is None
 
 
-def test_wrong_server_address_over_hdlc():
+@needs_tshark
+def test_wrong_server_address_over_hdlc(tmp_path):
+    record = tmp_path / "address.pcapng"
     with gurux_meter("--hdlc", "--server-address", "145") as port:
         out = _dlms("read", f"hdlc+tcp://127.0.0.1:{port}", "--logical", "2", "--physical", "5",
-                    "--timeout", "1", "--retries", "1", "get", "0.0.1.0.0.255", "--class", "8")
+                    "--timeout", "1", "--retries", "1", "--record", str(record),
+                    "get", "0.0.1.0.0.255", "--class", "8")
     assert out.returncode == 1 and len(out.stderr.splitlines()) == 1, out.stderr
     assert "no UA from server" in out.stderr and "check the server address" in out.stderr
+    assert _decoded_services(record) == ["SNRM", "SNRM"]        # sent, then once retried
 
 
 def test_silent_server():
@@ -289,6 +301,9 @@ def test_run_script_prints_replies_that_encode_back(tmp_path):
     exchange = [parse(WrapperFrame, payload, "wrapper")["apdu"]
                 for _, payload in tcp_exchange(str(record))]
     sent, received = exchange[2:6:2], exchange[3:6:2]       # after the AARQ and AARE
+    assert _decoded_services(record) == ["AARQ", "AARE", *["GetRequestNormal",
+                                                           "GetResponseNormal"] * 2,
+                                         "RLRQ", "RLRE"]
     assert [s.hex().upper() for s in sent] == _dlms("encode", str(script)).stdout.split()
     replies = []
     for doc in _documents(out.stdout):
@@ -335,12 +350,16 @@ def test_serial_path_over_a_socat_pty(tmp_path):
     assert services[:4] == ["SNRM", "UA", "AARQ", "AARE"] and services.count("GetResponseNormal") >= 7
 
 
-def test_sync_facade_for_scripts():
+@needs_tshark
+def test_sync_facade_for_scripts(tmp_path):
     from translator.client import AssociationSettings, SyncClient
 
+    record = tmp_path / "sync.pcapng"
     with gurux_meter("--hdlc") as port:
         settings = AssociationSettings(authentication="low", password=b"12345678")
-        with SyncClient(f"hdlc+tcp://127.0.0.1:{port}", settings) as meter:
+        with SyncClient(f"hdlc+tcp://127.0.0.1:{port}", settings, record=str(record)) as meter:
             assert meter.get("1.0.1.8.0.255", 2).value == 12345678
             assert meter.get("0.0.42.0.0.255").value == b"GRXPEER000000001"
             assert meter.association.state == "associated"
+    services = _decoded_services(record)
+    assert services[:4] == ["SNRM", "UA", "AARQ", "AARE"] and services[-2:] == ["DISC", "UA"]
