@@ -52,6 +52,7 @@ class RowStore(Sequence[Row]):
     def __init__(self) -> None:
         self._tables = {name: _Table() for name in _CODED}
         self._codes = {name: array("I") for name in _CODED}
+        self._columns = [(self._tables[name], self._codes[name]) for name in _CODED]
         self._number = array("q")
         self._time = array("d")
         self._association = array("q")
@@ -104,16 +105,15 @@ class RowStore(Sequence[Row]):
             yield self[i]
 
     def _row(self, i: int, wire: bytes, security: dict | None) -> Row:
-        value = {name: self._tables[name].values[self._codes[name][i]] for name in _CODED}
+        (stream, direction, src, dst, layer, service, summary, error, obis, titles,
+         context) = [table.values[codes[i]] for table, codes in self._columns]
         number, time, association = self._number[i], self._time[i], self._association[i]
         invoke, reply_to = self._invoke[i], self._reply_to[i]
         return Row(i, None if number < 0 else number, None if math.isnan(time) else time,
-                   value["stream"], None if association < 0 else association,
-                   value["direction"], value["src"], value["dst"], value["layer"],
-                   value["service"], None if invoke < 0 else invoke, value["summary"],
-                   self._flags[i], self._size[i], value["error"], value["obis"],
-                   value["titles"], security, None if reply_to < 0 else reply_to, wire,
-                   value["context"])
+                   stream, None if association < 0 else association, direction, src, dst,
+                   layer, service, None if invoke < 0 else invoke, summary, self._flags[i],
+                   self._size[i], error, obis, titles, security,
+                   None if reply_to < 0 else reply_to, wire, context)
 
     def matching(self, predicate: Callable[[Row], bool] | None, start: int = 0) -> array:
         """Indices from ``start`` on whose row satisfies ``predicate`` (rows built without their
