@@ -253,6 +253,9 @@ async def _get(client: Any, args: argparse.Namespace, fmt: str) -> int:
     result = await client.get(obis, attribute, class_id)
     if not result.ok:
         raise ClientError(f"GET {obis} attribute {attribute}: {result.error}")
+    if fmt == "xml":
+        _print_xml(client)
+        return 0
     unit = None
     value: Any = to_python(result.data)
     if class_id in (3, 4, 5) and attribute == 2:
@@ -263,8 +266,6 @@ async def _get(client: Any, args: argparse.Namespace, fmt: str) -> int:
         print(json.dumps({"obis": obis.dotted(), "class_id": class_id, "attribute": attribute,
                           "type": str(result.data["tag"]), "value": _jsonable(value),
                           "unit": unit, "text": render(result.data)}))
-    elif fmt == "xml":
-        _print_xml(client)
     elif fmt == "csv":
         w = csv.writer(sys.stdout)
         w.writerow(["obis", "class_id", "attribute", "value", "unit"])

@@ -22,6 +22,9 @@ __all__ = ["date_time_octets", "object_list", "sn_object_list", "profile_rows", 
 _ACCESS_MODES = {0: "no_access", 1: "read_only", 2: "write_only", 3: "read_write",
                  4: "authenticated_read_only", 5: "authenticated_write_only",
                  6: "authenticated_read_write"}
+"""attribute_access_mode (Association LN, Blue Book)."""
+_METHOD_MODES = {0: "no_access", 1: "access", 2: "authenticated_access"}
+"""method_access_mode (Association LN version 1 and later; version 0 sends a boolean)."""
 
 
 def object_list(data: Any) -> list[dict[str, Any]]:
@@ -39,7 +42,7 @@ def object_list(data: Any) -> list[dict[str, Any]]:
                 mode = method[1]
                 record["methods"][method[0]] = (("access" if mode else "no_access")
                                                 if isinstance(mode, bool)
-                                                else _ACCESS_MODES.get(mode, str(mode)))
+                                                else _METHOD_MODES.get(mode, str(mode)))
         out.append(record)
     return out
 
@@ -127,7 +130,7 @@ def scaled(value: Any, scaler_unit: Any) -> tuple[Any, str | None]:
     scaler, unit = to_python(scaler_unit)
     units = load_json("classes.json")["units"]
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = value * 10 ** scaler if scaler < 0 else value * 10 ** scaler
+        value = value * 10 ** scaler
         if isinstance(value, float):
             value = round(value, max(0, -scaler))
     return value, units.get(str(unit))
