@@ -78,6 +78,7 @@ MISTAKES = [
     ('[objects."0.0.42.0.0.255"]\nclass = "data"\n', "needs an association_ln"),
     ('[objects\nclass = 1', "not TOML"),
     (BASE + '[meters]\npassword = "x"\n', "[meters]: unknown key"),
+    (BASE + '[keys.default]\nblock_cipher = "00"\n', "[keys]: [default]: unknown key name"),
 ]
 
 

@@ -38,10 +38,10 @@ def model() -> dict:
 
 @pytest.fixture(scope="module")
 def meters():
-    """One simulator per framing for the whole module, with the Gurux test keys."""
+    """One simulator per framing for the whole module, as ``dlms simulate`` starts without
+    options (the bundled model's test keys are the peers' defaults)."""
     require_peers()
-    with simulator("--keys", str(KEYS)) as (wrapper, _), \
-            simulator("--keys", str(KEYS), "--hdlc") as (hdlc, _):
+    with simulator() as (wrapper, _), simulator("--hdlc") as (hdlc, _):
         yield {"wrapper": wrapper, "hdlc": hdlc}
 
 

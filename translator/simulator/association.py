@@ -102,6 +102,7 @@ class ServerAssociation:
         self.settings = settings
         self.system_title = settings.system_title or model.system_title
         self.max_pdu_size = settings.max_pdu_size or model.max_pdu_size
+        self.keys = settings.keys if settings.keys is not None else model.keys
         self.client_address = client_address
         self.state = "idle"
         self.counter = counter or InvocationCounter(settings.invocation_counter)
@@ -222,9 +223,9 @@ class ServerAssociation:
         if oid not in _CONTEXTS:
             return self._aare_refused(oid, "application_context_name_not_supported")
         referencing, ciphered = _CONTEXTS[oid]
-        if ciphered and (self.settings.keys is None or not self.client_system_title):
+        if ciphered and (self.keys is None or not self.client_system_title):
             return self._aare_refused(oid, "application_context_name_not_supported"
-                                      if self.settings.keys is None
+                                      if self.keys is None
                                       else "calling_ap_title_not_recognized")
         if not ciphered and self.settings.security_control is not None:
             return self._aare_refused(oid, "application_context_name_not_supported")
@@ -390,7 +391,7 @@ class ServerAssociation:
             else self.model.password
 
     def _keys(self) -> Keyring:
-        return self.settings.keys if self.settings.keys is not None else Keyring()
+        return self.keys if self.keys is not None else Keyring()
 
     def _protect(self, plain: bytes, protection: tuple[str, int | None] | None,
                  glo_only: bool = False) -> bytes:

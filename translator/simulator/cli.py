@@ -28,7 +28,8 @@ examples:
 Without --auth every mechanism the meter can check is accepted: none, low (--password or the
 model's [meter] password), md5/sha1/sha256 (the password as HLS secret), gmac and ecdsa (--keys).
 The bundled model (translator/simulator/default_model.toml) documents the model format.
-Keys come from --keys or DLMS_BLOCK_CIPHER_KEY / DLMS_AUTHENTICATION_KEY and are never printed.
+Keys come from --keys, else DLMS_BLOCK_CIPHER_KEY / DLMS_AUTHENTICATION_KEY, else the model's
+[keys] (the bundled model carries the published Gurux test keys); they are never printed.
 """
 
 _AUTH = ("none", "low", "high", "md5", "sha1", "gmac", "sha256", "ecdsa")
@@ -77,7 +78,7 @@ def _settings(args: argparse.Namespace, model: Any) -> Any:
     from ..security.keyring import ENV_VARIABLES
     from .association import ServerSettings
 
-    keys = None
+    keys = model.keys
     if args.keys:
         keys = Keyring.load(args.keys)
     elif any(os.environ.get(var) for var in ENV_VARIABLES):

@@ -75,6 +75,7 @@ class Model:
         self.password: bytes | None = None
         self.max_pdu_size = 1024
         self.push: PushSettings | None = None
+        self.keys: Any = None   # a Keyring from the model's [keys] (test keys), or None
         self._system_now = system_now or (lambda: _dt.datetime.now(_dt.UTC))
 
     def system_now(self) -> _dt.datetime:
@@ -165,8 +166,21 @@ def loads_model(text: str, source: str = "model",
     push = root.sub("push")
     if push is not None:
         model.push = PushSettings(push, model)
+    keys = root.take("keys", dict, None)
+    if keys is not None:
+        model.keys = _keyring(keys, source)
     root.done()
     return model
+
+
+def _keyring(document: dict, source: str) -> Any:
+    """``[keys]`` in the keys file format (``[keys.default]``, ``[keys.system_title.<hex>]``)."""
+    from ..security import Keyring, KeyringError
+
+    try:
+        return Keyring.from_mapping(document, f"{source}: [keys]")
+    except KeyringError as e:   # its text names the table and never a key's value
+        raise ModelError(str(e)) from None
 
 
 def _meter(table: Table, model: Model) -> None:

@@ -56,10 +56,11 @@ async def pusher(model: Any, settings: Any, counter: InvocationCounter | None = 
         await asyncio.sleep(push.interval)
         number += 1
         apdu = notification(model, number)
-        if settings.security_control is not None and settings.keys is not None:
+        keys = settings.keys if settings.keys is not None else model.keys
+        if settings.security_control is not None and keys is not None:
             apdu = protect(apdu, settings.security_control,
                            settings.system_title or model.system_title,
-                           counter.take(), settings.keys, "general-glo")
+                           counter.take(), keys, "general-glo")
         try:
             _, writer = await asyncio.wait_for(
                 asyncio.open_connection(push.host, push.port), 5)
