@@ -331,3 +331,46 @@ def test_before_hls_pass_3_only_the_hls_method_is_served():
     assert str(reply["body"]["action_response"]["single_response"]["result"]) == \
         "read_write_denied"
     assert state == 1   # still connected
+
+
+def test_a_peer_that_never_reads_is_dropped_and_connections_are_bounded():
+    """A peer that asks for 1900 octets again and again and never reads: once the socket
+    buffers are full its task waits at most the write timeout, then that peer alone is dropped.
+    Connections beyond ``max_connections`` are closed at once."""
+    async def go():
+        simulator = Simulator(load_model(), ServerSettings(),
+                              LinkOptions(write_timeout=2, max_connections=3))
+        server = await simulator.serve_tcp("127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        try:
+            good = Client(f"tcp://127.0.0.1:{port}", AssociationSettings(), timeout=5)
+            await good.open()
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            association = Association(AssociationSettings())
+            association.associate()
+            link = WrapperLink()
+            link.send_apdu(association.apdus_to_send()[0])
+            name = rq.AttributeRef(1, bytes([0, 0, 42, 0, 0, 255]), 2)
+            link.send_apdu(rq.set_request(rq.invoke_id_and_priority(1), [name], [
+                {"tag": "octet_string", "value": bytes(1900)}]))
+            for _ in range(3000):   # about 6 MB of replies: more than loopback buffers hold
+                link.send_apdu(rq.get_request(rq.invoke_id_and_priority(2), [name]))
+            writer.write(link.data_to_send())   # never read from here on
+            extra = [await asyncio.open_connection("127.0.0.1", port) for _ in range(2)]
+            refused = await _drain(extra[1][0], 2)
+            values = []
+            for _ in range(10):
+                values.append(to_python((await good.get("1.0.1.8.0.255", 2, class_id=3)).data))
+                await asyncio.sleep(0.3)
+            await good.close()
+            for _, w in extra:
+                w.close()
+            writer.close()
+            return refused, values, simulator.dropped
+        finally:
+            await simulator.close()
+
+    refused, values, dropped = run(go())
+    assert refused == (b"", True)   # closed at once, nothing said
+    assert values == [VALUE] * 10
+    assert dropped >= 2   # the refused connection and the peer that never reads

@@ -69,6 +69,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds a begun frame may take to finish (default 10)")
     parser.add_argument("--idle-timeout", type=float, default=120.0,
                         help="seconds of silence before a connection is dropped (default 120)")
+    parser.add_argument("--max-connections", type=int, default=1024,
+                        help="connections served at once (default 1024)")
     parser.add_argument("--record", metavar="FILE", help="write the traffic to pcap/pcapng")
     parser.add_argument("-v", "--verbose", action="store_true", help="log connections to stderr")
 
@@ -113,7 +115,8 @@ def _link(args: argparse.Namespace) -> Any:
     return LinkOptions(framing="hdlc" if (args.hdlc or args.serial) else "wrapper",
                        address=HdlcAddress(args.logical, physical, args.address_size),
                        window=args.window, max_info_length=args.max_info,
-                       idle_timeout=args.idle_timeout, frame_timeout=args.frame_timeout)
+                       idle_timeout=args.idle_timeout, frame_timeout=args.frame_timeout,
+                       max_connections=args.max_connections)
 
 
 def run_simulate(args: argparse.Namespace) -> int:

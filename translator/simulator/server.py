@@ -38,6 +38,8 @@ class LinkOptions:
     max_info_length: int = 128
     idle_timeout: float = 120.0            # no octet at all for this long: the link is dropped
     frame_timeout: float = 10.0            # a frame begun and not finished within this long
+    write_timeout: float = 30.0            # replies the peer does not read for this long
+    max_connections: int = 1024            # beyond this a new connection is closed at once
 
 
 class Simulator:
@@ -70,6 +72,11 @@ class Simulator:
 
     async def _tcp_client(self, reader: asyncio.StreamReader,
                           writer: asyncio.StreamWriter) -> None:
+        if self.active >= self.link.max_connections:
+            writer.close()
+            self.dropped += 1
+            log.info("simulator: connection refused (%d open)", self.active)
+            return
         peer = writer.get_extra_info("peername") or ("?", 0)
         local = writer.get_extra_info("sockname") or ("127.0.0.1", 0)
         session = None
@@ -123,10 +130,13 @@ class Simulator:
                     writer.write(out)
                     if session is not None:
                         session.sent(out)
-                    await writer.drain()
+                    # a peer that never reads must not hold this task forever
+                    await asyncio.wait_for(writer.drain(), self.link.write_timeout)
                 if problem:
                     why = problem
                     break
+        except TimeoutError:   # (an OSError too: caught first)
+            why = "the peer does not read its replies"
         except (ConnectionError, OSError) as e:
             why = f"connection error: {e.__class__.__name__}"
         except Exception as e:   # a bug answering this peer ends this peer only
