@@ -187,11 +187,15 @@ class InspectorApp(App[int]):
 
     def _status(self) -> None:
         listing = self.query_one(MessageList)
-        state = "loaded" if self.loaded else f"loading {self.progress:.0%}"
-        text = f" {self.source.name} · {len(listing.view)}/{len(self.rows)} messages · {state}"
+        text = (f" {self.source.name} · {len(listing.view)}/{len(self.rows)} messages · "
+                f"{self.state_text()}")
         if self.filter_error:
             text += f" · filter: {self.filter_error}"
         self.query_one("#status", Static).update(text)
+
+    def state_text(self) -> str:
+        """The status line's last word on the source (a live app says what its session does)."""
+        return "loaded" if self.loaded else f"loading {self.progress:.0%}"
 
     # -- selection ---------------------------------------------------------------------------------
     def on_message_list_highlighted(self, event: MessageList.Highlighted) -> None:
