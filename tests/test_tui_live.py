@@ -170,8 +170,8 @@ def _logging_meter(python: str):
 
 def _octets(log: list[str], tag: str) -> bytes:
     """What the meter received (RX) or sent (TX), the session's connection only."""
-    return b"".join(bytes.fromhex(line.split()[-1]) for line in log
-                    if line.startswith(tag + " "))
+    words = (line.removeprefix("gurux_meter: ").split() for line in log)
+    return b"".join(bytes.fromhex(w[1]) for w in words if len(w) == 2 and w[0] == tag)
 
 
 def _without_clock(document: dict) -> dict:
@@ -189,7 +189,8 @@ def test_proxy_forwards_the_gurux_session_byte_for_byte():
                                 capture_output=True, text=True, timeout=60)
     assert direct.returncode == 0, direct.stderr
     with _logging_meter(python) as (meter, proxied_log):
-        app, proxied = asyncio.run(asyncio.wait_for(_through_proxy(read, meter), 120))
+        rows, services, proxied = asyncio.run(asyncio.wait_for(_through_proxy(read, meter),
+                                                               120))
     assert proxied.returncode == 0, proxied.stderr
     assert _without_clock(json.loads(proxied.stdout)) == _without_clock(json.loads(direct.stdout))
     # what reached the meter is what the client sent in the direct run, octet for octet, and
@@ -197,15 +198,14 @@ def test_proxy_forwards_the_gurux_session_byte_for_byte():
     assert _octets(proxied_log, "RX") == _octets(direct_log, "RX") != b""
     assert len(_octets(proxied_log, "TX")) == len(_octets(direct_log, "TX"))
     # the list shows the session the proxy relayed, and exactly its octets
-    upstream = b"".join(row.wire for row in app.rows if row.direction == CLIENT_TO_SERVER)
-    downstream = b"".join(row.wire for row in app.rows if row.direction == SERVER_TO_CLIENT)
+    upstream = b"".join(row.wire for row in rows if row.direction == CLIENT_TO_SERVER)
+    downstream = b"".join(row.wire for row in rows if row.direction == SERVER_TO_CLIENT)
     assert upstream == _octets(proxied_log, "RX")
     assert downstream == _octets(proxied_log, "TX")
-    services = _services(app)
     for expected in [(CLIENT_TO_SERVER, "AARQ"), (SERVER_TO_CLIENT, "AARE"),
                      (CLIENT_TO_SERVER, "GET"), (SERVER_TO_CLIENT, "GET response")]:
         assert expected in services
-    assert not [row.error for row in app.rows if row.error]
+    assert not [row.error for row in rows if row.error]
 
 
 async def _through_proxy(read: list[str], meter: int):
@@ -222,4 +222,4 @@ async def _through_proxy(read: list[str], meter: int):
         await _until(pilot, lambda: app.proxy.connections == 1, "the relayed connection")
         await app.stop_session()
         await _until(pilot, lambda: app.loaded, "the relayed session in the list")
-    return app, done
+        return list(app.rows), _services(app), done
