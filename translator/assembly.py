@@ -14,11 +14,13 @@ from .errors import ChecksumError, DecodeError, EncodeError
 from .message import Message
 from .schema import _core
 from .schema._compile import fast_parse
+from .schema.acse import component
 from .schema.apdu import Apdu
 from .schema.axdr import Data
 from .schema.gbt import GbtReassembler
 from .schema.hdlc import HdlcParameters
 from .schema.llc import LlcHeader
+from .schema.protection import security_header
 from .security import (
     Keyring,
     MissingSecurityInfo,
@@ -27,6 +29,7 @@ from .security import (
     SecurityError,
     unprotect_message_apdu,
 )
+from .security.unprotecting import PROTECTED_NAMES
 from .stream.framing import Frame, Garbage
 
 __all__ = [
@@ -35,6 +38,7 @@ __all__ = [
     "bare_data",
     "decode_payload",
     "joined_payload",
+    "note_without_keys",
     "payload_bytes",
     "rebuild_single_frame",
 ]
@@ -42,6 +46,7 @@ __all__ = [
 _LLC_STARTS = (b"\xe6\xe6\x00", b"\xe6\xe7\x00")    # IEC 62056-46 command / response
 _LLC_432 = b"\x90"                                    # IEC 61334-4-32 (no APDU starts so)
 _GBT = "general_block_transfer"
+_ACSE_NAMES = frozenset({"aarq", "aare", "rlrq", "rlre"})
 NO_KEYS = "ciphered; no keys given (--keys)"
 _PAYLOAD_FIELD = {"hdlc": "information", "wrapper": "apdu", "mbus": "data"}
 
@@ -151,8 +156,31 @@ def unprotect_into(msg: Message, keys, context) -> None:
 
 def _no_keys_note(missing: MissingSecurityInfo) -> str:
     """The note of a protected APDU decoded without any keys (naming its sender when known)."""
-    title = getattr(missing, "system_title", None)
-    return NO_KEYS + (f"; system title {title.hex().upper()}" if title else "")
+    return _titled(NO_KEYS, getattr(missing, "system_title", None))
+
+
+def _titled(note: str, title: bytes | None) -> str:
+    return note + (f"; system title {bytes(title).hex().upper()}" if title else "")
+
+
+def note_without_keys(msg: Message) -> None:
+    """A protected APDU (or ACSE APDU with a ciphered xDLMS APDU) decoded with no keys at all
+    gets the note saying so; nothing is tried on it."""
+    apdu = msg.apdu
+    if not isinstance(apdu, dict) or msg.framing == "data":
+        return
+    name = str(apdu.get("tag"))
+    if name in _ACSE_NAMES:
+        info = component(apdu, "user_information")
+        inner = info.get("value") if isinstance(info, dict) else None
+        if isinstance(inner, dict) and str(inner.get("tag")) in PROTECTED_NAMES:
+            msg.notes.append(NO_KEYS)
+    elif name in PROTECTED_NAMES:
+        try:
+            title = security_header(apdu["body"]).system_title
+        except (KeyError, TypeError, ValueError):  # general-signing: no security header
+            title = None
+        msg.notes.append(_titled(NO_KEYS, title))
 
 
 def _title_from_keyring(msg: Message, keys, context) -> bool:

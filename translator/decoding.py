@@ -11,6 +11,7 @@ from .assembly import (
     bare_data,
     decode_payload,
     joined_payload,
+    note_without_keys,
     payload_bytes,
     rebuild_single_frame,
     unprotect_into,
@@ -49,17 +50,25 @@ def decode_all(data: bytes, keys=None, layer: str | None = None,
     if layer == "apdu":
         msg = Message("apdu", 0, data)
         decode_payload(msg, data, 0)
-        if msg.apdu is not None:
+        if keys is not None and msg.apdu is not None:
             unprotect_into(msg, keys, _context(system_title))
-        return [msg]
-    assembler = Assembler(keys, _context(system_title))
+        return _noted([msg], keys)
+    assembler = Assembler(keys, _context(system_title) if keys is not None else None)
     out: list[Message] = []
     for item in framing.FINDERS[layer](data):
         out.extend(assembler.push(item, data))
     out.extend(assembler.finish())
     if len(out) > 1:
         out.sort(key=lambda m: m.offset)
-    return out
+    return _noted(out, keys)
+
+
+def _noted(messages: list[Message], keys) -> list[Message]:
+    """Without any keys nothing is deciphered: each protected APDU says so."""
+    if keys is None:
+        for msg in messages:
+            note_without_keys(msg)
+    return messages
 
 
 def _keyring(keys):

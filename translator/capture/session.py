@@ -90,7 +90,7 @@ def content_direction(record: Record) -> str | None:
     if msg is None:
         return None
     apdu = record.apdu
-    if isinstance(apdu, dict) and "tag" in apdu:
+    if isinstance(apdu, dict) and "tag" in apdu and not msg.extra:  # extra octets: a wrong tag?
         name = plain_name(str(apdu["tag"]))
         if name in _CLIENT_APDUS:
             return CLIENT_TO_SERVER
