@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -98,19 +99,13 @@ def running(*command: str, cwd: Path = ROOT):
 
 
 @contextlib.contextmanager
-def simulator(*options: str, port: int | None = None):
-    """``dlms simulate`` (``python -m translator.simulator``) on a free loopback port; yields
-    (port, process)."""
-    port = port or free_port()
-    with running(sys.executable, "-m", "translator.simulator", "--port", str(port),
-                 *options) as proc:
-        deadline = time.monotonic() + 20
-        while True:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
-                break
-            if proc.poll() is not None:
-                raise RuntimeError(f"the simulator exited: {proc.stderr.read().decode()[-500:]}")
-            if time.monotonic() > deadline:
-                raise RuntimeError("the simulator did not listen within 20 s")
-            time.sleep(0.05)
-        yield port, proc
+def simulator(*options: str):
+    """``dlms simulate`` (``python -m translator.simulator``) on a loopback port it picks itself
+    (``--port 0``, read back from its first line, so no other test can take it in between);
+    yields (port, process)."""
+    with running(sys.executable, "-m", "translator.simulator", "--port", "0", *options) as proc:
+        line = proc.stderr.readline().decode()
+        match = re.search(r" on 127\.0\.0\.1:(\d+) ", line)
+        if match is None:
+            raise RuntimeError(f"the simulator did not start: {line}{proc.stderr.read().decode()}")
+        yield int(match.group(1)), proc

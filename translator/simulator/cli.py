@@ -159,8 +159,9 @@ async def _serve(args: argparse.Namespace, model: Any, settings: Any, link: Any)
                                                       args.iec)))
         where = f"{args.serial} at {args.baud} baud{' after mode E' if args.iec else ''}"
     else:
-        await simulator.serve_tcp(args.host, args.port)
-        where = f"{args.host}:{args.port} ({link.framing})"
+        server = await simulator.serve_tcp(args.host, args.port)
+        port = server.sockets[0].getsockname()[1]   # the one bound, when --port 0 asked for any
+        where = f"{args.host}:{port} ({link.framing})"
     if model.push is not None:
         tasks.append(asyncio.create_task(pusher(model, settings, simulator.counter)))
     print(f"dlms simulate: serving {model.source} on {where}", file=sys.stderr, flush=True)
