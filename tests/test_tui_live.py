@@ -81,6 +81,11 @@ async def test_connect_reads_a_register_from_the_palette(framing, options):
     try:
         async with app.run_test(size=(120, 40)) as pilot:
             await _until(pilot, lambda: app.session_state == "associated", "the AARE")
+            for key in ("question_mark", "ctrl+p"):   # help, and the palette's usages, show
+                await pilot.press(key)
+                await pilot.pause(0.3)
+                await pilot.press("escape")
+                await pilot.pause()
             await pilot.press("ctrl+p")
             await pilot.pause()
             for key in f"get {REGISTER}":
@@ -110,6 +115,13 @@ async def test_connect_reads_a_register_from_the_palette(framing, options):
             assert all(b"12345678" not in row.wire for row in app.rows)   # never on screen
     finally:
         await simulator.close()
+
+
+def test_live_modules_do_not_import_textual():
+    code = ("import sys; import translator.tui.octets, translator.tui.commands, "
+            "translator.tui.live, translator.tui.proxy; print('textual' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_palette_lines_are_checked_before_anything_is_sent():

@@ -69,7 +69,7 @@ class LiveApp(InspectorApp):
 
     COMMANDS = InspectorApp.COMMANDS | {MeterCommands}
     HELP = InspectorApp.HELP + [
-        ("Ctrl+P", "palette: " + "; ".join(u.split("  ")[0] for u in USAGE.values())),
+        ("Ctrl+P", escape("palette: " + "; ".join(u.split("  ")[0] for u in USAGE.values()))),
         ("q", "release the association (or stop the proxy), then quit"),
     ]
     DEFAULT_CSS = """
