@@ -25,6 +25,7 @@ pytest.importorskip("textual")
 
 from translator.capture.records import CLIENT_TO_SERVER, SERVER_TO_CLIENT
 from translator.cli import build_parser
+from translator.client.errors import ClientError
 from translator.security import Keyring
 from translator.simulator import LinkOptions, ServerSettings, Simulator, load_model
 from translator.tui.commands import CommandError, parse_command
@@ -32,8 +33,9 @@ from translator.tui.live import LiveConnection
 from translator.tui.live_app import LiveApp
 from translator.tui.octets import redact
 from translator.tui.proxy import Proxy
+from translator.tui.rows import DECIPHERED
 
-from .peers import KEYS, PEERS, free_port, require_peers, running
+from .peers import CLIENT_TITLE, KEYS, PEERS, free_port, require_peers, running
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "translator" / "simulator" / "default_model.toml"
@@ -115,6 +117,42 @@ async def test_connect_reads_a_register_from_the_palette(framing, options):
             assert all(b"12345678" not in row.wire for row in app.rows)   # never on screen
     finally:
         await simulator.close()
+
+
+@sync
+async def test_every_palette_command_on_a_ciphered_hdlc_session():
+    """objects, get, set, action and profile through the session worker (no screen), over
+    HDLC with HLS-GMAC and suite 0: every frame listed, deciphered, none in error."""
+    simulator = Simulator(load_model(), ServerSettings(keys=Keyring.load(KEYS)),
+                          LinkOptions(framing="hdlc"))
+    server = await simulator.serve_tcp("127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    args = build_parser().parse_args([
+        "tui", "--connect", f"hdlc+tcp://127.0.0.1:{port}", "--auth", "gmac", "--keys",
+        str(KEYS), "--sc", "30", "--system-title", CLIENT_TITLE])
+    args.url = args.connect
+    connection = LiveConnection(args)
+    try:
+        await connection.open()
+        run = connection.run
+        objects = await run(parse_command("objects"))
+        assert {o["obis"].dotted() for o in objects.value} == set(FILE["objects"])
+        assert (await run(parse_command('set 1.0.1.8.0.255 2 {"double_long_unsigned": 5}'))).ok
+        assert (await run(parse_command("get 1-0:1.8.0*255/2"))).value == 5
+        assert (await run(parse_command('action 1.0.1.8.0.255 1 {"integer": 0}'))).ok
+        assert (await run(parse_command("get 1.0.1.8.0.255 3"))).value == 0
+        profile = FILE["objects"]["1.0.99.1.0.255"]["rows"]
+        rows = (await run(parse_command("profile 1.0.99.1.0.255 entries 2..3"))).value
+        assert [row[1] for row in rows] == [profile["first"][REGISTER] + n * profile["step"][
+            REGISTER] for n in (1, 2)]
+        with pytest.raises(ClientError, match="get OBIS/ATTR CLASS"):
+            await run(parse_command("get 9.9.9.9.9.9"))
+    finally:
+        await connection.close()
+        await simulator.close()
+    listed = list(connection.feed.rows())
+    assert not [row.error for row in listed if row.error]
+    assert sum(row.flags & DECIPHERED != 0 for row in listed) >= 20   # AARQ .. last GET
 
 
 def test_live_modules_do_not_import_textual():

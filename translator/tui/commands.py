@@ -17,7 +17,8 @@ __all__ = ["USAGE", "Command", "CommandError", "Result", "execute", "parse_comma
 
 USAGE = {
     "objects": "objects                         the association view",
-    "get": "get OBIS[/ATTR]                 read an attribute (2 by default)",
+    "get": "get OBIS[/ATTR] [CLASS]         read an attribute (2 by default; the class is "
+           "the association view's unless given)",
     "set": "set OBIS ATTR JSON              write, e.g. set 1.0.1.8.0.255 2 "
            '{"double_long_unsigned": 5}',
     "action": "action OBIS METHOD [JSON]       call a method",
@@ -36,6 +37,7 @@ class Command:
     number: int = 2                 # the attribute (get, set) or the method (action)
     value: Any = None               # the typed JSON of set/action, as given
     entries: tuple[int, int] | None = None
+    class_id: int | None = None     # get: for an object the association view does not list
 
     def title(self) -> str:
         if self.obis is None:
@@ -75,9 +77,10 @@ def parse_command(text: str) -> Command:
     rest = words[2:]
     try:
         if verb == "get":
-            if rest:
+            if len(rest) > 1:
                 raise CommandError(usage)
-            return Command(verb, obis, int(attribute or 2))
+            return Command(verb, obis, int(attribute or 2),
+                           class_id=int(rest[0]) if rest else None)
         if verb == "profile":
             span = " ".join(rest).removeprefix("entries").strip()
             if not span:
@@ -111,7 +114,7 @@ async def execute(client: Any, command: Command) -> Result:
     if verb == "profile":
         return await _profile(client, command)
     if verb == "get":
-        class_id = await client.class_of(obis, None)
+        class_id = await client.class_of(obis, command.class_id)
         got = await client.get(obis, command.number, class_id)
         if not got.ok:
             return Result(command, False, f"{command.title()}: {got.error}")

@@ -58,7 +58,11 @@ class LiveConnection:
         if self.state != "associated":
             raise ClientError(f"no association ({self.state})")
         async with self._lock:
-            result = await execute(self.client, command)
+            try:
+                result = await execute(self.client, command)
+            except ClientError as e:   # the palette has no --class: say how it takes one
+                raise ClientError(str(e).replace("give --class", "give its class id "
+                                                 "(get OBIS/ATTR CLASS)")) from None
         self.results.append(result)
         return result
 

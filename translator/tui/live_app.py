@@ -143,6 +143,15 @@ class LiveApp(InspectorApp):
         await self.stop_session()
         self.exit()
 
+    def _keys_given(self, values: dict[str, str] | None) -> None:
+        """The keys dialog: the rows to come are deciphered with them too."""
+        super()._keys_given(values)
+        keys = self.source.keys
+        if self.connection is not None:
+            self.connection.octets.session.keys = keys
+        if self.proxy is not None:
+            self.proxy.use_keys(keys)
+
     # -- meter commands ----------------------------------------------------------------------------
     def run_command(self, command: Command | str) -> None:
         """Run a palette command (or its text) on the meter, in a worker."""

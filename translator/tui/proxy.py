@@ -49,6 +49,14 @@ class Proxy:
         self._numbers = itertools.count(1)
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task] = set()
+        self._open: set[OctetFeed] = set()
+
+    def use_keys(self, keys: Any) -> None:
+        """Keys given while relaying (the keys dialog): open connections decipher with them
+        from their next message, new ones from their first."""
+        self.keys = self.feed.keys = keys
+        for octets in self._open:
+            octets.session.keys = keys
 
     @property
     def port(self) -> int:
@@ -96,6 +104,7 @@ class Proxy:
         self.connections += 1
         meter = _endpoint(meter_writer.get_extra_info("peername"))
         octets = OctetFeed(self.feed, f"proxy:{number}", head, meter, self.keys)
+        self._open.add(octets)
         pumps = [asyncio.create_task(_pump(head_reader, meter_writer, octets.sent)),
                  asyncio.create_task(_pump(meter_reader, head_writer, octets.received))]
         try:
@@ -109,6 +118,7 @@ class Proxy:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await pump
             octets.close()
+            self._open.discard(octets)
 
 
 async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, copy) -> None:
