@@ -71,12 +71,3 @@ class ServerWrapperLink(ServerLink):
         self._out += build(WrapperFrame, {"source_wport": self.server_wport,
                                           "destination_wport": self.client_wport or 16,
                                           "length": None, "apdu": bytes(apdu)}, "wrapper")
-
-    def pending(self) -> bool:
-        """Whether part of a frame is waiting for the rest (the server times it)."""
-        return bool(self._buffer)
-
-    def data_to_send(self) -> bytes:
-        out = bytes(self._out)
-        self._out.clear()
-        return out
