@@ -9,14 +9,16 @@ import pytest
 
 from tests._vectors import VECTORS, by_layer, data, frames, vector
 from translator import ChecksumError, DecodeError, Message, decode, decode_all, encode
+from translator.schema.acse import component
 from translator.schema.hdlc import parameters_dict
 
 FRAMED = [v["id"] for v in by_layer("hdlc", "wrapper", "mbus", "apdu")]
 MALFORMED = {
     # vector id -> (layer, offset) where the vector's description says decoding must stop
     "xdlms-get-response-with-list-truncated-issue51": ("xdlms", 6),
-    "hdlc-director-aarq-bad-user-info": ("acse", None),
 }
+# Lengths that disagree with their content: decoded as the content really is, with a warning.
+DISAGREEING = {"hdlc-director-aarq-bad-user-info"}
 # The stuffed frame's information field is the test payload 7E 7D 03, not an APDU.
 NOT_AN_APDU = {"hdlc-stuffed-amshan"}
 
@@ -31,7 +33,8 @@ def test_every_framed_vector_decodes_and_round_trips(vid):
     msgs = decode_all(raw)
     assert msgs, vid
     assert b"".join(map(encode, msgs)) == raw
-    if vid in MALFORMED or vid in NOT_AN_APDU or vid.startswith("push-lg-e450-unencrypted-"):
+    if (vid in MALFORMED or vid in DISAGREEING or vid in NOT_AN_APDU
+            or vid.startswith("push-lg-e450-unencrypted-")):
         return
     for msg in msgs:
         assert not msg.errors, (vid, msg.errors)
@@ -80,12 +83,24 @@ def test_malformed_vectors_raise_with_layer_and_offset(vid):
     assert encode(msg) == data(vid)
 
 
-def test_bad_user_information_is_reported_inside_the_user_information():
+def test_bad_user_information_is_a_warning_on_the_user_information():
+    """"user-information declared as BE 10 / 04 0E (16 / 14 octets) while the InitiateRequest
+    it holds ... is 44 octets": the mismatch is reported at the user-information field, and the
+    InitiateRequest is decoded as it is (dlms-version 6, max pdu 0xFFFF, per the vector)."""
     raw = data("hdlc-director-aarq-bad-user-info")
     user_info = raw.index(bytes.fromhex("be10040e"))
-    msg = decode(raw, strict=False)
+    msg = decode(raw)
     assert msg.frames[0].ok  # "HDLC length and FCS are consistent"
-    assert user_info <= msg.errors[0].offset < len(raw)
+    assert not msg.errors
+    assert [(w.severity, w.offset) for w in msg.warnings] == [("warning", user_info + 1),
+                                                              ("warning", user_info + 3)]
+    assert "length says 16, the content takes 46" in msg.warnings[0].text
+    assert "length says 14, the content takes 44" in msg.warnings[1].text
+    body = component(msg.apdu, "user_information")["value"]["body"]
+    assert (body.proposed_dlms_version_number, body.client_max_receive_pdu_size) == (6, 0xFFFF)
+    node = msg.tree.find("apdu").find("[4]")  # the fifth component: user-information
+    assert [n.text for n in node.notes] == [msg.warnings[0].text]
+    assert encode(msg) == raw
 
 
 def _complete(msgs: list[Message]) -> list[Message]:

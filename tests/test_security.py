@@ -234,6 +234,8 @@ def unprotect_vector_bytes(raw: bytes, keys, ctx):
     for msg in msgs:
         if msg.errors:
             raise msg.errors[0]
+        if msg.warnings:  # a length outside the authenticated data: read anyway, never silently
+            raise DecodeError("test", msg.warnings[0].offset, "no warning", msg.warnings[0].text)
         result = unprotect_message_apdu(msg.apdu, keys, ctx)
         if result is None:
             raise DecodeError("test", 0, "a protected APDU", "none")

@@ -147,11 +147,13 @@ def test_deviation_lists_name_real_documents():
 
 def test_director_aarq_with_inconsistent_lengths_is_kept_raw():
     """Gurux ignores the declared user-information length (BE 10 / 04 0E around a 44-octet
-    InitiateRequest); the vector says a strict decoder must report it. We decode strictly, so
-    the APDU stays raw octets inside <PDU><Data Value=..>, byte-exact."""
+    InitiateRequest); the vector says a decoder must report it. We decode it with a warning,
+    which the dialect has no place for: the APDU stays raw octets inside <PDU><Data Value=..>,
+    byte-exact, the warnings as comments."""
     raw = data("hdlc-director-aarq-bad-user-info")
     msg = decode(raw, strict=False)
-    assert msg.fatal and msg.errors[0].layer == "acse"
+    assert not msg.errors and msg.warnings[0].layer == "acse"
+    assert "length says 16, the content takes 46" in to_xml(msg)
     t = tree(to_xml(msg))
     pdu = t[2][3]
     assert pdu[0] == "PDU" and pdu[2][0][0] == "Data"

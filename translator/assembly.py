@@ -10,11 +10,11 @@ earlier ones in ``parts``, as Wireshark's "reassembled in" does. So messages nev
 
 from __future__ import annotations
 
-from .errors import ChecksumError, DecodeError, EncodeError
+from .errors import ChecksumError, DecodeError, EncodeError, ExpertNote
 from .message import Message
 from .schema import _core
 from .schema._compile import fast_parse
-from .schema.acse import component
+from .schema.acse import component, quirk_name
 from .schema.apdu import Apdu
 from .schema.axdr import Data
 from .schema.gbt import GbtReassembler
@@ -36,6 +36,7 @@ __all__ = [
     "NO_KEYS",
     "Assembler",
     "bare_data",
+    "decode_leniently",
     "decode_payload",
     "joined_payload",
     "note_without_keys",
@@ -251,9 +252,23 @@ def decode_payload(msg: Message, payload: bytes, base: int | None) -> None:
     msg.apdu_offset = offset if base is not None else None
     try:
         msg.apdu = fast_parse(Apdu, body, "apdu", offset)
-    except DecodeError as e:
+    except DecodeError:
         if not _complete_with_extra(msg, body, offset):
-            msg.errors.append(e)
+            decode_leniently(msg, body, offset)
+
+
+def decode_leniently(msg: Message, body: bytes, offset: int) -> None:
+    """The APDU the strict parse refused, read as real stacks send it (DESIGN section 8):
+    lengths that disagree with their content and known quirks are warnings on their fields; what
+    still fails keeps the tree decoded up to the failure in ``msg.partial``, the error on the
+    failing field (which holds the octets from there on)."""
+    try:
+        msg.apdu, notes = _core.parse_lenient(Apdu, body, "apdu", offset, quirk_name)
+    except DecodeError as e:
+        msg.partial = getattr(e, "partial", None)
+        msg.errors.append(e)
+        return
+    msg.warnings.extend(ExpertNote("warning", layer, at, text) for at, layer, text in notes)
 
 
 def _complete_with_extra(msg: Message, body: bytes, offset: int) -> bool:
@@ -385,6 +400,6 @@ def _reassembled(parts: list[Message], result) -> None:
     msg.apdu_offset = None
     try:
         msg.apdu = fast_parse(Apdu, result.data, "apdu", 0)
-    except DecodeError as e:
+    except DecodeError:
         msg.apdu = None
-        msg.errors.append(e)
+        decode_leniently(msg, result.data, 0)

@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("--show-keys", action="store_true",
                      help="show key material that deciphering revealed (the dedicated key of a "
                           "ciphered InitiateRequest); redacted by default")
+    dec.add_argument("--strict", action="store_true",
+                     help="warnings (lengths that disagree, known quirks) are errors too")
     dec.add_argument("--system-title", metavar="HEX",
                      help="the sender's system title, for glo-/ded- APDUs seen without their AARQ/AARE")
     from .security.cli import EPILOG as PROTECT_EPILOG
@@ -198,9 +200,12 @@ def _cmd_decode(args) -> int:
     for msg in messages:
         for note in msg.notes:
             print(f"dlms: note: {note}", file=sys.stderr)
-    failed = [m for m in messages if m.errors]  # a bad FCS too: the frame is shown, still an error
+        for warning in msg.warnings:
+            print(f"dlms: {warning}", file=sys.stderr)
+    # a bad FCS too is an error (the frame is shown); warnings are errors only with --strict
+    failed = [m for m in messages if m.errors or (args.strict and m.warnings)]
     if failed:
-        first = failed[0].errors[0]
+        first = (failed[0].errors or failed[0].warnings)[0]
         print(f"dlms: error: {first}", file=sys.stderr)
         return 1
     return 0

@@ -5,6 +5,8 @@ Keys and other secrets never go into these messages: callers pass descriptions, 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 
 class TranslatorError(Exception):
     """Root of every error this package raises on purpose."""
@@ -46,3 +48,16 @@ class XmlError(TranslatorError, ValueError):
 
 class SecurityError(TranslatorError):
     """A protected APDU that cannot be unprotected: wrong key, failed tag, unsupported suite."""
+
+
+class ExpertNote(NamedTuple):
+    """What a decode found odd but decoded anyway (Wireshark's expert info): ``severity`` is
+    ``warning`` or ``note`` (errors are ``DecodeError``), at ``offset`` of ``layer``."""
+
+    severity: str
+    layer: str
+    offset: int
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.layer} at offset {self.offset}: {self.text}"

@@ -13,7 +13,7 @@ from typing import Any
 
 from .errors import ChecksumError
 from .security.redaction import redacted
-from .tree import Node, nodes
+from .tree import Node, attach, nodes
 
 
 @dataclass
@@ -36,6 +36,8 @@ class Message:
     security: Any = None                  # security.Unprotected: plaintext, its APDU, verified
     notes: list[str] = field(default_factory=list)   # e.g. which key is missing
     errors: list[Exception] = field(default_factory=list)  # DecodeError, SecurityError
+    warnings: list[Any] = field(default_factory=list)  # errors.ExpertNote: decoded anyway
+    partial: Any = None                   # the APDU decoded up to its error (``apdu`` is None)
 
     # -- what a user asks first -------------------------------------------------------------
     @property
@@ -84,6 +86,8 @@ class Message:
         out.extend(("gbt", b) for b in self.blocks)
         if self.apdu is not None:
             out.append(("data" if self.framing == "data" else "apdu", self.apdu))
+        elif self.partial is not None:
+            out.append(("data" if self.framing == "data" else "apdu", self.partial))
         if self.extra:
             out.append(("extra_octets", self.extra))
         if self.security is not None and self.security.apdu is not None:
@@ -105,6 +109,9 @@ class Message:
                 container = redacted(container)
             root.children.append(nodes(name, container, self._extra_span()
                                        if name == "extra_octets" else None))
+        apdu = next((n for n in root.children if n.name in ("apdu", "data")), root)
+        for note in self.warnings:  # offsets into the APDU's octets, as its spans
+            attach(apdu, note.offset, note)
         return root
 
     def _extra_span(self) -> tuple[int, int]:

@@ -22,6 +22,8 @@ class Node:
     offset: int | None = None
     length: int | None = None
     children: list[Node] = field(default_factory=list)
+    error: Any = None                   # the DecodeError of the field where decoding stopped
+    notes: list[Any] = field(default_factory=list)  # errors.ExpertNote about this field
 
     def find(self, name: str) -> Node | None:
         """The first node named ``name`` in depth-first order (self included)."""
@@ -48,13 +50,17 @@ def fields(container: dict) -> Iterator[tuple[str, Any]]:
 
 
 def nodes(name: str, value: Any, span: tuple[int, int] | None = None) -> Node:
-    """Turn a parsed value into a ``Node`` tree, carrying spans wherever the schema recorded them."""
+    """Turn a parsed value into a ``Node`` tree, carrying spans wherever the schema recorded them
+    (and, in a partial tree, the error on the field where decoding stopped)."""
     if isinstance(value, dict):
         span = value.get("_span", span)
         spans = value.get("_spans", {})
         node = Node(name, None, *(span or (None, None)))
         for key, sub in fields(value):
             node.children.append(nodes(key, sub, spans.get(key)))
+        if "_error_at" in value:
+            failed = next(n for n in node.children if n.name == value["_error_at"])
+            failed.error = value["_error"]
         return node
     if isinstance(value, (list, ListContainer)) and not isinstance(value, (str, bytes)):
         node = Node(name, None, *(span or (None, None)))
@@ -68,6 +74,18 @@ def nodes(name: str, value: Any, span: tuple[int, int] | None = None) -> Node:
                 node.length = last.offset + last.length - first.offset
         return node
     return Node(name, value, *(span or (None, None)))
+
+
+def attach(root: Node, offset: int, note: Any) -> None:
+    """Hang ``note`` on the deepest node whose span holds ``offset`` (on ``root`` if none)."""
+    node = root
+    while True:
+        inner = next((n for n in node.children if n.offset is not None and
+                      n.offset <= offset < n.offset + (n.length or 0)), None)
+        if inner is None:
+            node.notes.append(note)
+            return
+        node = inner
 
 
 def obis(code: bytes) -> str:

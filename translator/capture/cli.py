@@ -51,6 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="decode this TCP/UDP port's traffic even if not recognised")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="text output: the decoded tree under each message")
+    parser.add_argument("--strict", action="store_true",
+                        help="warnings (lengths that disagree, known quirks) count as errors")
     parser.add_argument("--show-keys", action="store_true",
                         help="show key material that deciphering revealed (the dedicated key of "
                              "a ciphered InitiateRequest); redacted by default")
@@ -79,6 +81,8 @@ def _text_line(record: Record) -> str:
         line += f"  (note: {record.security['note']})"
     if record.error:
         line += f"  ERROR: {record.error}"
+    for warning in record.message.warnings if record.message is not None else ():
+        line += f"  WARNING: {warning.layer} at offset {warning.offset}: {warning.text}"
     for finding in record.findings:
         line += f"  FINDING: {finding}"
     return line
@@ -130,6 +134,7 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
             return 2
     first_error: Record | None = None      # of a message
     first_problem: Record | None = None    # of the capture file itself (message None)
+    warned: list[Record] = []              # with --strict: messages with warnings only
     try:
         if xml is not None:
             print("<Capture>", file=out)
@@ -140,6 +145,8 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 first_problem = first_problem or record
             elif record.error and first_error is None:
                 first_error = record
+            elif args.strict and record.message is not None and record.message.warnings:
+                warned.append(record)
             if args.stats:
                 continue
             if args.to == "jsonl":
@@ -173,11 +180,20 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
             print(json.dumps(stats.to_dict(), default=str), file=out)
         else:
             print(stats.to_text(), file=out)
-    failure = _failure(args, stats, first_error, first_problem)
+    failure = _failure(args, stats, first_error, first_problem) or _warned(warned)
     if failure:
         print(f"dlms: error: {failure}", file=sys.stderr)
         return 1
     return 0
+
+
+def _warned(warned: list[Record]) -> str | None:
+    """With ``--strict``: the one line of the messages whose warnings count as errors."""
+    if not warned:
+        return None
+    first = warned[0]
+    return (f"{len(warned)} message(s) with warnings (--strict); first in packet {first.number}: "
+            f"{first.message.warnings[0]}")
 
 
 def _failure(args: argparse.Namespace, stats: Stats, first_error: Record | None,

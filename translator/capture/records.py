@@ -237,6 +237,12 @@ class Record:
 
             apdu = self.apdu if show_keys or self.plain is None else redacted(self.plain)
             out["apdu"] = node_to_json(nodes("apdu", apdu))
+        elif tree and self.message is not None and self.message.partial is not None:
+            from ..views.jsonview import node_to_json  # decoded up to its error, marked there
+
+            out["apdu"] = node_to_json(nodes("apdu", self.message.partial))
+        if self.message is not None and self.message.warnings:
+            out["warnings"] = [str(w) for w in self.message.warnings]
         return out
 
 

@@ -30,7 +30,7 @@ from typing import Any
 from ..schema.acse import component
 from ..schema.hdlc import parameters_dict
 from ..schema.protection import APDUS as _PROTECTED_APDUS
-from ..schema.protection import security_header
+from ..schema.protection import QUIRK_APDUS, security_header
 from .records import CLIENT_TO_SERVER, SERVER_TO_CLIENT, Record, Stats, _Latency, apdu_service
 
 try:  # the security package is optional at this layer: decrypt only when it is there
@@ -436,7 +436,8 @@ class Session:
         apdu = msg.apdu
         name = str(apdu.get("tag"))
         header = None
-        if name in PROTECTED_NAMES and name != "general_signing":
+        quirk = apdu.get("tag") in QUIRK_APDUS  # a ciphered ACCESS under tag 0x00
+        if (name in PROTECTED_NAMES or quirk) and name != "general_signing":
             try:
                 header = security_header(apdu["body"])
             except (ValueError, KeyError, TypeError):
@@ -484,7 +485,8 @@ class Session:
                 record.plain = result.apdu
         elif result.apdu is not None:
             self._user_information = result.apdu
-        self._counter(record, name, result.header or header, context)
+        self._counter(record, result.protected_name if quirk else name, result.header or header,
+                      context)
 
     def _counter(self, record: Record, name: str, header: Any, context: Any) -> None:
         if header is None:

@@ -431,7 +431,8 @@ def _good(messages: list[Message]) -> bool:
     for msg in messages:
         if msg.framing == "hdlc" and msg.frames and all(f.ok for f in msg.frames):
             return True
-        if msg.framing in ("wrapper", "mbus") and msg.apdu is not None and not msg.fatal:
+        if (msg.framing in ("wrapper", "mbus") and msg.apdu is not None and not msg.fatal
+                and not msg.warnings):  # a length read leniently tells no DLMS from noise
             return True
     return False
 

@@ -37,7 +37,7 @@ __all__ = [
     "Struct", "Len", "Length", "Const", "Choice", "Reject",
     "parse", "build", "Layer", "Container", "ListContainer", "span_of", "Counted", "CountedArray",
     "Octets", "Expected", "remaining", "AxdrOptional", "UntilEnd",
-    "StrictEnum", "BitFields", "ok_of",
+    "StrictEnum", "BitFields", "ok_of", "parse_lenient", "Quirk",
 ]
 
 
@@ -72,6 +72,8 @@ class Struct(c.Struct):
                 if not hasattr(e, "offset"):
                     e.offset = here
                     e.field = sc.name
+                if context._params.get("_lenient") is not None:
+                    _keep_partial(e, obj, spans, sc.name or "undecoded", here, start)
                 raise
             if sc.name:
                 obj[sc.name] = subobj
@@ -90,6 +92,19 @@ class Struct(c.Struct):
         fn.add(f"{obj}['_spans'] = {{{', '.join(f'{n!r}: {q}' for n, q in spans)}}}")
         fn.add(f"{obj}['_span'] = ({start} + b, o - {start})")
         return obj
+
+
+def _keep_partial(e: ConstructError, obj: Container, spans: dict, name: str, here: int,
+                  start: int) -> None:
+    """A lenient decode's partial tree: ``obj`` keeps the fields decoded before ``name`` failed
+    and takes the failing field's partial value (None when it failed itself); spans that run to
+    the end are completed by ``parse_lenient``."""
+    obj[name] = getattr(e, "partial", None)
+    spans[name] = (here, None)
+    obj._spans = spans
+    obj._span = (start, None)
+    obj._failed = name
+    e.partial = obj
 
 
 def ok_of(field: str) -> Callable:
@@ -193,11 +208,43 @@ class Reject(Construct):
         raise c.ConstructError(f"cannot build: expected {self.expected}", path=path)
 
 
-def Choice(keyfunc, cases: dict, what: str) -> Construct:
-    """A Switch over ``cases`` that raises ``Expected`` for any other key."""
+class Quirk(Reject):
+    """A Choice's default that refuses any other key, except, in a lenient decode, the keys of
+    ``quirks`` (key -> (what a real stack does, schema)): read with that schema and a warning
+    that names the quirk, and built back the same way."""
+
+    def __init__(self, expected: str, got: Callable[[Any], Any], quirks: dict):
+        super().__init__(expected, got)
+        self.quirks = quirks
+
+    def _parse(self, stream, context, path):
+        state = context._params.get("_lenient")
+        quirk = self.quirks.get(self.got(context)) if state is not None else None
+        if quirk is None:
+            return super()._parse(stream, context, path)
+        at = stream.tell()
+        obj = quirk[1]._parsereport(stream, context, path)
+        state["notes"].append([at, None, f"{quirk[0]}: decoded as such"])
+        return obj
+
+    def _emitfast(self, cp, sc):
+        sc.fn.add("raise _Fail")  # a quirk is read only by the lenient decode
+        return "None"
+
+    def _build(self, obj, stream, context, path):
+        quirk = self.quirks.get(self.got(context))
+        if quirk is None:
+            return super()._build(obj, stream, context, path)
+        return quirk[1]._build(obj, stream, context, path)
+
+
+def Choice(keyfunc, cases: dict, what: str, quirks: dict | None = None) -> Construct:
+    """A Switch over ``cases`` that raises ``Expected`` for any other key (but the keys of
+    ``quirks`` in a lenient decode, see ``Quirk``)."""
     if len(cases) <= 8:
         what = f"{what} ({', '.join(str(k) for k in cases)})"
-    return c.Switch(keyfunc, cases, default=Reject(what, keyfunc))
+    default = Quirk(what, keyfunc, quirks) if quirks else Reject(what, keyfunc)
+    return c.Switch(keyfunc, cases, default=default)
 
 
 class Layer(c.Subconstruct):
@@ -209,11 +256,16 @@ class Layer(c.Subconstruct):
 
     def _parse(self, stream, context, path):
         try:
-            return self.subcon._parsereport(stream, context, path)
+            obj = self.subcon._parsereport(stream, context, path)
         except ConstructError as e:
             if not hasattr(e, "layer"):
                 e.layer = self.layer
             raise
+        state = context._params.get("_lenient")
+        if state is not None:
+            for note in state["notes"]:
+                note[1] = note[1] or self.layer
+        return obj
 
     def _emitfast(self, cp, sc):
         return cp.emit(self.subcon, sc)  # generated code raises no named errors
@@ -238,18 +290,23 @@ def _describe(e: ConstructError) -> tuple[str, str]:
     return f"a valid {field}", text
 
 
-def parse(schema: Construct, data: bytes, layer: str, base: int = 0, whole: bool = True):
+def parse(schema: Construct, data: bytes, layer: str, base: int = 0, whole: bool = True,
+          context: Container | None = None):
     """Parse ``data`` with ``schema``; offsets in spans and errors are ``base`` + position.
 
     With ``whole`` the schema must consume every octet: trailing octets are a ``DecodeError``.
     """
     stream = c.core.BytesIOWithOffsets(bytes(data), None, base)
     try:
-        obj = schema._parsereport(stream, _context(), "(parsing)")
+        obj = schema._parsereport(stream, context or _context(), "(parsing)")
     except ConstructError as e:
         expected, got = _describe(e)
-        raise DecodeError(getattr(e, "layer", layer), getattr(e, "offset", base), expected,
-                          got) from None
+        error = DecodeError(getattr(e, "layer", layer), getattr(e, "offset", base), expected, got)
+        partial = getattr(e, "partial", None)
+        if partial is not None:
+            _finish_partial(partial, bytes(data), base, error)
+            error.partial = partial
+        raise error from None
     except RecursionError:
         raise DecodeError(layer, base, "a nesting depth this decoder supports", "deeper") from None
     if whole:
@@ -257,6 +314,56 @@ def parse(schema: Construct, data: bytes, layer: str, base: int = 0, whole: bool
         if rest:
             raise DecodeError(layer, stream.tell(), "end of data", f"{rest} more octet(s)")
     return obj
+
+
+def parse_lenient(schema: Construct, data: bytes, layer: str, base: int = 0,
+                  quirk: Callable[[list], str | None] | None = None):
+    """``parse`` for input the strict parse refused: lengths that disagree with their content
+    are read as the content really is (a note each; ``encode`` still gives the declared length
+    back). Returns ``(obj, notes)``, notes as ``(offset, layer, text)``; ``quirk(tags)`` names a
+    known stack's habit from the tag names around a length (outermost first).
+
+    When it fails too, the ``DecodeError`` carries ``partial``: the tree decoded up to the
+    failure, whose failing field holds the raw octets from there to the end of ``data`` and
+    whose container has that field's name in ``_error_at`` and the error in ``_error``.
+    """
+    data = bytes(data)
+    first = None
+    for cut in (False, True):  # widening a short length first; cutting a long one last
+        state = {"notes": [], "cut": cut, "budget": 256, "quirk": quirk}
+        ctx = _context()
+        ctx._lenient = state
+        try:
+            obj = parse(schema, data, layer, base, True, ctx)
+        except DecodeError as e:
+            first = first or e
+            continue
+        return obj, sorted((at, where or layer, text) for at, where, text in state["notes"])
+    raise first
+
+
+def _finish_partial(value: Any, data: bytes, base: int, error: DecodeError) -> None:
+    """Complete a partial tree's spans to the end of ``data`` and put the raw octets and the
+    error on the field that failed."""
+    end = base + len(data)
+    while isinstance(value, dict) and "_failed" in value:
+        name = value.pop("_failed")
+        value["_span"] = (value["_span"][0], end - value["_span"][0])
+        here = value["_spans"][name][0]
+        value["_spans"][name] = (here, end - here)
+        inner = value[name]
+        if isinstance(inner, list) and getattr(inner, "partial", None) is not None:
+            if inner[-1] is None:  # an element that is no container failed: the list is the node
+                inner[-1] = data[inner.partial - base:]
+                value["_error_at"], value["_error"] = name, error
+                return
+            inner = inner[-1]
+        if inner is None:
+            value[name] = data[here - base:]
+            value["_error_at"] = name
+            value["_error"] = error
+            return
+        value = inner
 
 
 def _context() -> Container:
@@ -313,6 +420,35 @@ def _with_width(obj, width: int):
     return obj
 
 
+def _declared_of(obj) -> Len | None:
+    if isinstance(obj, dict):
+        return obj.get("_declared")
+    return getattr(obj, "declared", None)
+
+
+def _with_declared(obj, n: Len):
+    """``obj`` remembering the length that was declared for it (it disagreed with the content)."""
+    if isinstance(obj, dict):
+        obj["_declared"] = n
+    elif isinstance(obj, (bytes, bytearray)):
+        obj = Octets(obj, getattr(obj, "width", 0))
+        obj.declared = n
+    elif isinstance(obj, ListContainer):
+        obj.declared = n
+    return obj
+
+
+def _note(state: dict, context, offset: int, text: str) -> None:
+    """A lenient decode's warning at ``offset``, named after a known quirk when one matches."""
+    tags, ctx = [], context
+    while ctx is not None:
+        if "tag" in ctx:
+            tags.append(ctx["tag"])
+        ctx = ctx.get("_")
+    quirk = state["quirk"](tags[::-1]) if state["quirk"] else None
+    state["notes"].append([offset, None, f"{quirk}: {text}" if quirk else text])
+
+
 class Counted(c.Subconstruct):
     """A length (``Length``) then ``subcon`` parsed within exactly that many octets.
 
@@ -321,7 +457,48 @@ class Counted(c.Subconstruct):
     """
 
     def _parse(self, stream, context, path):
+        at = stream.tell()
         n = Length._parsereport(stream, context, path)
+        state = context._params.get("_lenient")
+        if state is None:
+            return self._within(stream, context, path, n)
+        rel = io.BytesIO.tell(stream)
+        try:
+            return self._within(stream, context, path, n)
+        except ConstructError as e:
+            io.BytesIO.seek(stream, rel)
+            got = self._disagreeing(stream, context, path, n, state)
+            if got is None:
+                raise e from None
+        obj, used = got
+        _note(state, context, at, f"length says {int(n)}, the content takes {used}")
+        return _with_declared(obj, n)
+
+    def _disagreeing(self, stream, context, path, n: int, state: dict):
+        """A lenient decode's reading of a length that disagrees with its content: a container
+        that, decoded with every octet left of the enclosing one, ends exactly where that one
+        ends and takes more than the length says (or, cutting, a length beyond the end); octets,
+        cut. None when the content cannot be read so: a content that would end elsewhere is
+        no short length but a broken one (a bad OID's length must not swallow what follows)."""
+        left, rel = remaining(stream), io.BytesIO.tell(stream)
+        if isinstance(self.subcon, (c.Struct, UntilEnd)) and state["budget"] > 0:
+            state["budget"] -= 1
+            sub = c.core.BytesIOWithOffsets.from_reading(stream, left, path)
+            try:
+                obj = self.subcon._parsereport(sub, context, path)
+            except ConstructError:
+                obj = None
+            used = io.BytesIO.tell(sub)
+            if obj is not None and used == left and (used > n or (state["cut"] and n > left)):
+                io.BytesIO.seek(stream, rel + used)
+                return obj, used
+            io.BytesIO.seek(stream, rel)
+        elif state["cut"] and n > left and type(self.subcon) is type(c.GreedyBytes):
+            return Octets(c.stream_read(stream, left, path), 0), left
+        return None
+
+    def _within(self, stream, context, path, n: int):
+        """The content, within exactly the ``n`` octets its length says."""
         if n > remaining(stream):
             raise Expected(f"{int(n)} octet(s) as the length says", f"{remaining(stream)} left")
         sub = c.core.BytesIOWithOffsets.from_reading(stream, n, path)
@@ -356,6 +533,9 @@ class Counted(c.Subconstruct):
         data = sub.getvalue()
         width = _width_of(obj)
         n = Len(len(data), width) if width > _minimal_width(len(data)) else len(data)
+        declared = _declared_of(obj)
+        if declared is not None:  # a length that disagreed with its content, given back
+            n = declared
         Length._build(n, stream, context, path)
         c.stream_write(stream, data, len(data), path)
         return obj
@@ -379,7 +559,12 @@ class CountedArray(c.Subconstruct):
         items = ListContainer()
         for i in range(n):
             context._index = i
-            items.append(self.subcon._parsereport(stream, context, path))
+            before = stream.tell()
+            try:
+                items.append(self.subcon._parsereport(stream, context, path))
+            except ConstructError as e:
+                _keep_partial_list(e, items, before, context)
+                raise
         return _with_width(items, n.width) if n.width > _minimal_width(n) else items
 
     def _emitfast(self, cp, sc):
@@ -409,6 +594,16 @@ class CountedArray(c.Subconstruct):
         raise c.SizeofError("variable count", path=path)
 
 
+def _keep_partial_list(e: ConstructError, items: ListContainer, before: int, context) -> None:
+    """A lenient decode's partial list: the elements before the failing one, then its partial
+    value (None when it is no container); ``partial`` is where the failing element starts."""
+    if context._params.get("_lenient") is None:
+        return
+    items.append(getattr(e, "partial", None))
+    items.partial = before
+    e.partial = items
+
+
 class UntilEnd(c.Subconstruct):
     """Elements of ``subcon`` until the enclosing (sub)stream ends: BER components of an ACSE
     APDU, HDLC parameters. An element that consumes nothing is an error, never a loop."""
@@ -421,7 +616,11 @@ class UntilEnd(c.Subconstruct):
         items = ListContainer()
         while remaining(stream) > 0:
             before = stream.tell()
-            items.append(self.subcon._parsereport(stream, context, path))
+            try:
+                items.append(self.subcon._parsereport(stream, context, path))
+            except ConstructError as e:
+                _keep_partial_list(e, items, before, context)
+                raise
             if stream.tell() == before:
                 raise Expected(self.what, "nothing consumed")
         return items

@@ -48,6 +48,7 @@ __all__ = [
     "RLRE_COMPONENTS",
     "RLRQ",
     "RLRQ_COMPONENTS",
+    "QUIRKS",
     "USER_INFORMATION_APDUS",
     "AcseApdu",
     "ApplicationContextName",
@@ -60,6 +61,7 @@ __all__ = [
     "UserInformation",
     "XdlmsApdu",
     "component",
+    "quirk_name",
 ]
 
 LAYER = "acse"
@@ -443,6 +445,27 @@ AcseApdu = Struct(
     "body" / Choice(this.tag, dict(APDUS.values()), "an ACSE APDU tag"),
 )
 """A whole ACSE APDU, tag included (the COSEMpdu dispatcher does the same over all APDUs)."""
+
+
+_GURUX_RLRE = "Gurux RLRE, its lengths too short"
+
+QUIRKS: dict[tuple[str, ...], str] = {
+    ("rlre",): _GURUX_RLRE,
+    ("rlre", "user_information"): _GURUX_RLRE,
+    ("aare", "user_information"): "InitiateResponse past the user-information length (jDLMS)",
+    ("aare", "responding_ap_title"): "responding-AP-title without its length (Gurux)",
+    ("aare", "responding_authentication_value"): "HLS challenge length 2 short (Gurux)",
+    ("aarq", "calling_authentication_value"): "HLS challenge length 2 short (Gurux)",
+}
+"""Lengths real stacks get wrong, by the APDU and component holding them: a lenient decode
+names the quirk in its warning (the content is read as it really is)."""
+
+
+def quirk_name(tags: list) -> str | None:
+    """The known quirk of a length that disagrees with its content, from the tag names around
+    it (outermost first: the APDU's, then the component's), or None."""
+    names = tuple(str(t) for t in tags if isinstance(t, str))
+    return QUIRKS.get(names[:2]) or QUIRKS.get(names[:1])
 
 
 def component(apdu: Mapping[str, Any] | list, name: str, default: Any = None) -> Any:

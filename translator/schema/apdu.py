@@ -33,5 +33,7 @@ APDU_TAGS: dict[str, int] = {name: tag for tag, name in APDU_NAMES.items()}
 Apdu = Struct(
     "tag" / c.Enum(c.Int8ub, **APDU_TAGS),
     "body" / Choice(c.this.tag, {name: schema for name, schema in APDUS.values()},
-                    "a COSEM APDU tag"),
+                    "a COSEM APDU tag",
+                    {tag: (what, Layer("security", schema))
+                     for tag, (what, schema) in protection.QUIRK_APDUS.items()}),
 )

@@ -33,7 +33,7 @@ __all__ = [
     "GeneralGloCiphering", "GeneralDedCiphering", "GeneralCiphering", "GeneralSigning",
     "KeyInfo", "KeyId", "KekId", "AUTHENTICATION_TAG_LENGTH", "GLOBAL_TAGS",
     "DEDICATED_TAGS", "GENERAL_TAGS", "UNPROTECTED_TAG", "SecurityHeader", "security_header",
-    "security_control_octet",
+    "security_control_octet", "QUIRK_APDUS",
 ]
 
 AUTHENTICATION_TAG_LENGTH = 12
@@ -185,6 +185,14 @@ APDUS: dict[int, tuple[str, c.Construct]] = {
     0xDF: ("general_signing", GeneralSigning),
 }
 """First octet -> (name, schema of the octets after it) for every protected APDU."""
+
+
+QUIRK_APDUS: dict[int, tuple[str, c.Construct]] = {
+    0x00: ("ciphered ACCESS under APDU tag 0x00 (Gurux)", ServiceSpecificCiphering),
+}
+"""Tags no protected APDU has that a real stack sends with a glo- body (Gurux ciphers its
+ACCESS-Request/-Response so, there being no glo- tag for ACCESS): read by lenient decodes only,
+with a warning naming the quirk."""
 
 
 class SecurityHeader(NamedTuple):

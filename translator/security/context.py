@@ -18,7 +18,7 @@ __all__ = ["CLIENT_SERVICES", "SecurityContext", "sent_by_client"]
 
 CLIENT_SERVICES = frozenset({
     "initiate_request", "read_request", "write_request", "unconfirmed_write_request",
-    "get_request", "set_request", "action_request", "aarq", "rlrq",
+    "get_request", "set_request", "action_request", "access_request", "aarq", "rlrq",
 })
 """Plaintext APDU names only a client sends; every other protected service comes from the server."""
 

@@ -29,6 +29,7 @@ from ..schema.protection import (
     APDUS as PROTECTED_APDUS,
 )
 from ..schema.protection import (
+    QUIRK_APDUS,
     UNPROTECTED_TAG,
     SecurityHeader,
     security_header,
@@ -37,6 +38,7 @@ from . import gcm, signing
 from .context import SecurityContext
 from .errors import (
     MissingKeyError,
+    MissingSecurityInfo,
     MissingSystemTitleError,
     SecurityError,
     SignatureError,
@@ -194,7 +196,8 @@ def _unprotect(apdu: Any, name: str, ring: Keyring, system_title: bytes | None,
 
 
 def _decipher(apdu: Any, name: str, ring: Keyring, system_title: bytes | None,
-              context: SecurityContext | None, location: str) -> Unprotected:
+              context: SecurityContext | None, location: str,
+              plain_name: str | None = None) -> Unprotected:
     body = apdu["body"]
     header = security_header(body)
     if header.compression:
@@ -209,7 +212,7 @@ def _decipher(apdu: Any, name: str, ring: Keyring, system_title: bytes | None,
                                        f"0x{header.security_control:02X} applies neither "
                                        "authentication nor encryption", _sc_offset(body))
     service = service_of(name)
-    plain_name = _plain_name(name)
+    plain_name = plain_name or _plain_name(name)
     title = header.system_title or system_title
     if not title and context is not None:
         title = context.sender_title(plain_name)
@@ -409,11 +412,28 @@ def unprotect_message_apdu(apdu_container: Any, keys: Keyring | Keys | None,
         result = _user_information(apdu_container, name, keys, context)
         if result is None:
             return None
+    elif apdu_container.get("tag") in QUIRK_APDUS:
+        result = _untagged_access(apdu_container, as_keyring(keys), context)
     else:
         return None
     if context is not None:
         context.learn(result)
     return result
+
+
+def _untagged_access(apdu: Any, ring: Keyring, context: SecurityContext | None) -> Unprotected:
+    """A ciphered ACCESS under APDU tag 0x00 (``QUIRK_APDUS``): only the plaintext tells a
+    request from a response, so both are tried, each under its sender's system title; the one
+    whose tag verifies and whose plaintext is that ACCESS APDU is it."""
+    first = None
+    for plain in ("access_request", "access_response"):
+        try:
+            return _decipher(apdu, f"glo_{plain}", ring, None, context, "apdu", plain)
+        except MissingSecurityInfo:
+            raise
+        except SecurityError as e:
+            first = first or e
+    raise first
 
 
 def _user_information(apdu: Any, name: str, keys: Keyring | Keys | None,

@@ -23,11 +23,22 @@ def _value(value: Any) -> Any:
 
 
 def node_to_json(node: Node) -> Any:
+    """A node's value; a node carrying an error or warnings becomes ``{"value": ..., "error":
+    ..., "warnings": [...]}`` (only such nodes: well-formed trees keep their plain shape)."""
     if not node.children:
-        return _value(node.value) if node.value is not None or not node.name.startswith("[") else None
-    if all(child.name.startswith("[") for child in node.children):
-        return [node_to_json(child) for child in node.children]
-    return {child.name: node_to_json(child) for child in node.children}
+        out = _value(node.value) if node.value is not None or not node.name.startswith("[") else None
+    elif all(child.name.startswith("[") for child in node.children):
+        out = [node_to_json(child) for child in node.children]
+    else:
+        out = {child.name: node_to_json(child) for child in node.children}
+    if node.error is None and not node.notes:
+        return out
+    expert: dict[str, Any] = {"value": out}
+    if node.error is not None:
+        expert["error"] = str(node.error)
+    if node.notes:
+        expert["warnings"] = [note.text for note in node.notes]
+    return expert
 
 
 def message_to_json(msg: Message, pdu_only: bool = False, show_keys: bool = False) -> dict[str, Any]:
@@ -42,6 +53,7 @@ def message_to_json(msg: Message, pdu_only: bool = False, show_keys: bool = Fals
         "error": str(msg.errors[0]) if msg.errors else None,
         "security": msg.security.summary() if msg.security is not None else None,
         "notes": msg.notes or None,
+        "warnings": [str(w) for w in msg.warnings] or None,
     }
     layers = {}
     for layer in msg.view_tree(show_keys).children:

@@ -16,8 +16,17 @@ from ..tree import Node, render_value
 def _label(node: Node) -> str:
     where = f" [dim]@{node.offset}+{node.length}[/dim]" if node.offset is not None else ""
     if node.children or node.value is None and node.name.startswith("["):
-        return f"[bold]{escape(node.name)}[/bold]{where}"
-    return f"{escape(node.name)}: [cyan]{escape(render_value(node.value, node.name))}[/cyan]{where}"
+        return f"[bold]{escape(node.name)}[/bold]{where}{_expert(node)}"
+    return (f"{escape(node.name)}: [cyan]{escape(render_value(node.value, node.name))}[/cyan]"
+            f"{where}{_expert(node)}")
+
+
+def _expert(node: Node) -> str:
+    """The error and warnings that belong to this node, after its label."""
+    out = f"  [red]error: {escape(str(node.error))}[/red]" if node.error is not None else ""
+    for note in node.notes:
+        out += f"  [yellow]{escape(note.severity)}: {escape(note.text)}[/yellow]"
+    return out
 
 
 def _add(tree: Tree, node: Node) -> None:
@@ -36,6 +45,8 @@ def message_tree(msg: Message, number: int | None = None, pdu_only: bool = False
     tree = Tree(title)
     for err in msg.errors:
         tree.add(f"[red]error: {escape(str(err))}[/red]")
+    for note in msg.warnings:
+        tree.add(f"[yellow]{escape(str(note))}[/yellow]")
     root = msg.view_tree(show_keys)
     for layer in root.children:
         if pdu_only and layer.name not in ("apdu", "data"):

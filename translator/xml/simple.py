@@ -50,9 +50,9 @@ def _body(msg: Message, item: Any) -> Body:
         return Body("next")
     if msg.parameters is not None:
         return Body("parameters", parameters=msg.parameters)
-    if msg.apdu is not None:
+    if msg.apdu is not None and not msg.warnings:
         return Body("apdu", msg.apdu)
-    return Body("raw")
+    return Body("raw")  # lengths that disagree have no place in the dialect: raw, commented
 
 
 def message_elements(msg: Message, ctx: OutCtx, whole: bool = True) -> list[El]:
@@ -76,20 +76,28 @@ def message_elements(msg: Message, ctx: OutCtx, whole: bool = True) -> list[El]:
         ctx.deciphered = None
 
 
+def _expert(msg: Message) -> list:
+    """Comments saying why an APDU shown raw is so: the warnings of lengths that disagree with
+    their content, the error of a partial decode (each naming its offset)."""
+    if not msg.warnings and msg.partial is None:
+        return []
+    return [Comment(str(w)) for w in msg.warnings] + [Comment(f"error: {e}") for e in msg.errors]
+
+
 def _message_elements(msg: Message, ctx: OutCtx, whole: bool) -> list:
     if msg.framing == "apdu":
         holder = El("_")
-        if msg.apdu is None:
+        if msg.apdu is None or msg.warnings:
             el = holder.add(El(RAW, {"Value": hexstr(msg.apdu_bytes or msg.raw[3 if msg.llc else 0:])}))
         else:
             el = TABLES.apdu_write(msg.apdu, holder, ctx, need_el=msg.llc is not None)
         if msg.llc is not None:
             ctx.mark(el, "llc", hexstr(msg.raw[:3]))
-        return holder.children + _unshown(msg, ctx)
+        return holder.children + _unshown(msg, ctx) + _expert(msg)
     if not msg.parts and len(msg.frames) == 1 and ctx.deciphered is None and not (
             ctx.comments and msg.apdu is not None and msg.blocks):  # one frame alone
         item = msg.frames[0]
-        return [frame_element(item, _body(msg, item), ctx)]
+        return [frame_element(item, _body(msg, item), ctx)] + _expert(msg)
     parts = msg.parts if whole else []
     pairs = [(f, _body(p, f)) for p in parts for f in p.frames]
     pairs += [(f, _body(msg, f)) for f in msg.frames]
@@ -97,7 +105,7 @@ def _message_elements(msg: Message, ctx: OutCtx, whole: bool) -> list:
     if ctx.comments and msg.apdu is not None and (msg.parts or msg.blocks):
         out.append(Comment(f"joined from {len(msg.parts) + 1} frames: {msg.service}, "
                            f"{len(msg.apdu_bytes or b'')} octets"))
-    return out + _unshown(msg, ctx)
+    return out + _unshown(msg, ctx) + _expert(msg)
 
 
 def _unshown(msg: Message, ctx: OutCtx) -> list:
