@@ -208,3 +208,13 @@ def test_a_bad_fcs_in_a_capture_is_an_error():
     r = dlms_capture(capture_path("brno_hdlc_tcp4060_aarq_bad_fcs.pcapng"))
     assert r.returncode == 1
     assert r.stderr.count("\n") == 1 and "FCS" in r.stderr
+
+
+@needs_tshark
+def test_exported_pdus_for_another_dissector_are_skipped(tmp_path):
+    path = tmp_path / "other.pcap"
+    with open(path, "wb") as f:
+        PcapWriter(f, LINKTYPE_WIRESHARK_UPPER_PDU).exported_pdu(
+            data("xdlms-c401c100-9"), 1.0, "nosuchproto")
+    records, stats = read(path)
+    assert records == [] and stats.skipped["exported_pdu"] == 1

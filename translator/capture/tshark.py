@@ -30,7 +30,7 @@ FIELDS = (
     "data.data",
     "exported_pdu.ipv4_src", "exported_pdu.ipv4_dst", "exported_pdu.ipv6_src",
     "exported_pdu.ipv6_dst", "exported_pdu.src_port", "exported_pdu.dst_port",
-    "exported_pdu.exported_pdu",
+    "exported_pdu.prot_name", "exported_pdu.exported_pdu",
     "frame.protocols",
 )
 """What is read of each packet (one tab-separated line each, last occurrence of a field, so
@@ -44,6 +44,10 @@ OPTIONS = (
 )
 
 _SYN, _FIN, _RST, _ACK = 0x02, 0x01, 0x04, 0x10
+
+DLMS_DISSECTORS = frozenset({"dlms", "cosem"})
+"""Dissector names of exported PDUs that hold DLMS (the Wireshark DLMS plugins' and the
+built-in COSEM dissector's)."""
 
 
 class CaptureError(Exception):
@@ -160,7 +164,7 @@ def parse_line(line: str) -> Packet | None:
     (number, epoch, cap_len, wire_len, ip_src, ip_dst, ip6_src, ip6_dst, tcp_stream, tcp_sport,
      tcp_dport, seq, ack, tcp_len, tcp_flags, tcp_payload, udp_stream, udp_sport, udp_dport,
      udp_payload, data, pdu4_src, pdu4_dst, pdu6_src, pdu6_dst, pdu_sport, pdu_dport,
-     exported, protocols) = f
+     dissector, exported, protocols) = f
     src, dst = ip_src or ip6_src, ip_dst or ip6_dst
     number = int(number)
     time = float(epoch) if epoch else 0.0
@@ -178,9 +182,10 @@ def parse_line(line: str) -> Packet | None:
                       protocols=protocols)
     pdu_src, pdu_dst = pdu4_src or pdu6_src, pdu4_dst or pdu6_dst
     sport, dport = _int(pdu_sport), _int(pdu_dport)
-    # an exported PDU whose dissector (dlms, cosem) this tshark lacks keeps its octets in
+    # an exported PDU for a DLMS dissector this tshark lacks keeps its octets in
     # exported_pdu.exported_pdu; one it dissects as data (or a serial link) in data.data
-    payload = data if data and _link_payload(protocols) else exported
+    payload = data if data and _link_payload(protocols) else (
+        exported if dissector in DLMS_DISSECTORS else "")
     return Packet(number, time, "raw", None, _addr(pdu_src or src, sport),
                   _addr(pdu_dst or dst, dport), sport, dport, bytes.fromhex(payload),
                   captured=captured, wire=wire, protocols=protocols)
