@@ -261,8 +261,13 @@ def test_gurux_rlre_with_short_lengths_is_a_warning_or_refused():
             with pytest.raises(AssociationError, match="--strict"):
                 assoc.receive_apdu(rlre)
         else:
-            warning, released = assoc.receive_apdu(rlre)
-            assert isinstance(warning, AssociationWarning) and "RLRE" in warning.text
+            *warnings, released = assoc.receive_apdu(rlre)
+            # both lengths: the RLRE's (14 for 21 octets) and the user-information's (15 for 16)
+            assert [w.text for w in warnings] == [
+                "acse at offset 1: Gurux RLRE, its lengths too short: length says 14, the "
+                "content takes 21",
+                "acse at offset 6: Gurux RLRE, its lengths too short: length says 15, the "
+                "content takes 16"]
             assert isinstance(released, Released)
 
 

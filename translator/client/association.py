@@ -23,8 +23,8 @@ from typing import Any
 
 from ..errors import DecodeError, TranslatorError
 from ..schema._compile import fast_parse
-from ..schema._core import CountedArray, build
-from ..schema.acse import component
+from ..schema._core import CountedArray, build, parse_lenient
+from ..schema.acse import component, quirk_name
 from ..schema.apdu import Apdu
 from ..schema.axdr import Data
 from ..schema.xdlms import GetDataResult
@@ -286,14 +286,7 @@ class Association:
     def receive_apdu(self, data: bytes) -> list[Any]:
         """Events for one APDU received from the server."""
         events: list[Any] = []
-        try:
-            apdu = fast_parse(Apdu, bytes(data), "apdu")
-        except DecodeError as e:
-            if self.state == "releasing" and data[:1] == b"\x63":
-                return self._quirk(events, f"the RLRE does not decode ({e}): taken as the "
-                                   "release response (a Gurux-based meter writes wrong RLRE "
-                                   "lengths)") + self._released(None)
-            raise AssociationError(f"the server sent an APDU that does not decode: {e}") from None
+        apdu = self._parse(bytes(data), events)
         name = str(apdu["tag"])
         if name == "general_block_transfer":
             return self._gbt_block(apdu["body"])
@@ -319,6 +312,23 @@ class Association:
             self._pending.received.append(bytes(data))
             return events + self._response(apdu, name)
         raise AssociationError(f"unexpected {name} in state {self.state}")
+
+    def _parse(self, data: bytes, events: list[Any]) -> Any:
+        """The APDU's tree; lengths real meters get wrong (Gurux's AARE responding-AP-title and
+        challenge, its RLRE) are read as the content really is, each a warning (``strict``:
+        refused)."""
+        try:
+            return fast_parse(Apdu, data, "apdu")
+        except DecodeError as e:
+            first = e
+        try:
+            apdu, notes = parse_lenient(Apdu, data, "apdu", quirk=quirk_name)
+        except DecodeError:
+            raise AssociationError(f"the server sent an APDU that does not decode: {first}") \
+                from None
+        for offset, layer, text in notes:
+            self._quirk(events, f"{layer} at offset {offset}: {text}")
+        return apdu
 
     # --- association establishment --------------------------------------------------------
 
