@@ -413,3 +413,41 @@ def test_stuffing_errors_name_their_offset():
     with pytest.raises(DecodeError) as e:
         unstuff(bytes.fromhex("a07e01"))
     assert e.value.offset == 1
+
+
+def _frmr_frame(information: bytes) -> bytes:
+    """A server's FRMR (control 0x97: FRMR with F set) to client 0x10, laid out by IEC 62056-46:
+    format A0 and the length (9 + the information field; 0x0C for the basic 3 octets),
+    addresses 21 / 03, HCS, the information field, FCS."""
+    header = bytes([0xA0, 9 + len(information), 0x21, 0x03, 0x97])
+    header += check_sequence(header)
+    body = header + information
+    return b"\x7e" + body + check_sequence(body) + b"\x7e"
+
+
+def test_frmr_information_field_is_decoded():
+    """ISO/IEC 13239 basic FRMR field: the rejected control field (0x32: an I-frame, N(S) 1,
+    N(R) 1, P set), then 0 | V(S) (bits 2-4) | C/R (bit 5) | V(R) (bits 6-8) -> V(S) 2, V(R) 3 is
+    0x64, then W X Y Z in bits 1-4: 0x01 is W (control field undefined)."""
+    from translator import decode, encode
+
+    raw = _frmr_frame(bytes.fromhex("326401"))
+    msg = decode(raw)
+    assert msg.frames[0].ok and str(msg.frames[0].frame.control.kind) == "frmr"
+    reject = msg.reject
+    rejected = reject.rejected_control
+    assert (rejected.kind, rejected.ns, rejected.nr, rejected.pf) == ("i", 1, 1, True)
+    assert (reject.state.vs, reject.state.cr, reject.state.vr) == (2, False, 3)
+    assert (reject.reasons.w, reject.reasons.x, reject.reasons.y, reject.reasons.z) == (
+        True, False, False, False)
+    assert dict(msg.spans)["frame_reject.reasons"] == (len(raw) - 4, 1)
+    assert encode(msg) == raw
+
+
+def test_frmr_of_another_length_is_an_error_with_its_frame_kept():
+    from translator import decode, encode
+
+    raw = _frmr_frame(bytes.fromhex("3264"))
+    msg = decode(raw, strict=False)
+    assert msg.frames[0].ok and msg.reject is None and msg.errors[0].layer == "hdlc"
+    assert encode(msg) == raw

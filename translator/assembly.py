@@ -18,7 +18,7 @@ from .schema.acse import component, quirk_name
 from .schema.apdu import Apdu
 from .schema.axdr import Data
 from .schema.gbt import GbtReassembler
-from .schema.hdlc import HdlcParameters
+from .schema.hdlc import FrameReject, HdlcParameters
 from .schema.llc import LlcHeader
 from .schema.protection import security_header
 from .security import (
@@ -357,6 +357,11 @@ def _single(item: Frame, buf: bytes, base: int) -> Message:
                                  f"leaves {len(msg.parameters.outside_group)} parameter(s) outside "
                                  "the group (read anyway)")
         except DecodeError as e:
+            msg.errors.append(e)
+    elif kind == "frmr":
+        try:
+            msg.reject = fast_parse(FrameReject, payload, "hdlc", _payload_offset(item) or 0)
+        except DecodeError as e:  # another length than the 3 octets of the basic format
             msg.errors.append(e)
     elif kind is None or kind in ("i", "ui"):
         decode_payload(msg, payload, _payload_offset(item))

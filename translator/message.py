@@ -33,6 +33,7 @@ class Message:
     apdu_offset: int | None = None        # its offset in the input; None when it was joined
     extra: bytes = b""                    # octets after a complete APDU (an error, kept)
     parameters: Any = None                # HDLC SNRM/UA parameters
+    reject: Any = None                    # HDLC FRMR information field (why a frame was refused)
     security: Any = None                  # security.Unprotected: plaintext, its APDU, verified
     notes: list[str] = field(default_factory=list)   # e.g. which key is missing
     errors: list[Exception] = field(default_factory=list)  # DecodeError, SecurityError
@@ -81,6 +82,8 @@ class Message:
         out: list[tuple[str, Any]] = [(f.layer, f.frame) for f in self.frames]
         if self.parameters is not None:
             out.append(("hdlc_parameters", self.parameters))
+        if self.reject is not None:
+            out.append(("frame_reject", self.reject))
         if self.llc is not None:
             out.append(("llc", self.llc))
         out.extend(("gbt", b) for b in self.blocks)

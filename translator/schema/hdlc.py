@@ -29,13 +29,14 @@ import construct as c
 from construct import Container, this
 
 from ..crc import check_sequence
-from ._core import Expected, Struct, UntilEnd, ok_of
+from ._core import BitFields, Expected, Struct, UntilEnd, ok_of
 from .transparency import Stuffed
 
 __all__ = [
     "CONTROL_KINDS",
     "FLAG",
     "CheckSequence",
+    "FrameReject",
     "HdlcFrame",
     "HdlcParameterValue",
     "HdlcParameters",
@@ -537,6 +538,20 @@ HdlcParameters = Struct(
     # before all four; kept (and reported by the pipeline) so such a UA still shows its values
     "outside_group" / _ParameterList,
 )
+
+
+# --- FRMR information field (ISO/IEC 13239 basic format, as IEC 62056-46 uses it) ---
+
+FrameReject = Struct(
+    "rejected_control" / _Control(),
+    "state" / BitFields(("reserved", 0, 1), ("vs", 1, 3), ("cr", 4, 1), ("vr", 5, 3)),
+    "reasons" / BitFields(("w", 0, 1), ("x", 1, 1), ("y", 2, 1), ("z", 3, 1), ("unused", 4, 4)),
+)
+"""Why a frame was rejected: the rejected frame's control field (decoded as any control field);
+the sender's V(S), C/R (the rejected frame was a response) and V(R); then W (control field
+undefined or not implemented), X (an information field where none is permitted: W is set
+too), Y (information field longer than the receiver accepts) and Z (an N(R) that is no valid
+one). Every bit is kept, so a field with unusual bits rebuilds exactly."""
 
 
 def parameters_dict(parameters) -> dict:
