@@ -95,6 +95,9 @@ class LiveApp(InspectorApp):
 
     def on_mount(self) -> None:
         self.query_one("#result").display = False
+        if self.connection is not None:   # the client's warnings (quirks of the meter) shown
+            self.connection.client.on_warning = partial(self.notify, title="warning",
+                                                        severity="warning", markup=False)
         self._start()
 
     async def on_unmount(self) -> None:
