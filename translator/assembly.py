@@ -19,7 +19,7 @@ from .schema.apdu import Apdu
 from .schema.axdr import Data
 from .schema.gbt import GbtReassembler
 from .schema.hdlc import FrameReject, HdlcParameters
-from .schema.llc import LlcHeader
+from .schema.llc import LlcHeader, llc_length
 from .schema.protection import security_header
 from .security import (
     Keyring,
@@ -44,8 +44,6 @@ __all__ = [
     "rebuild_single_frame",
 ]
 
-_LLC_STARTS = (b"\xe6\xe6\x00", b"\xe6\xe7\x00")    # IEC 62056-46 command / response
-_LLC_432 = b"\x90"                                    # IEC 61334-4-32 (no APDU starts so)
 _GBT = "general_block_transfer"
 _ACSE_NAMES = frozenset({"aarq", "aare", "rlrq", "rlre"})
 NO_KEYS = "ciphered; no keys given (--keys)"
@@ -242,10 +240,11 @@ def decode_payload(msg: Message, payload: bytes, base: int | None) -> None:
     """
     offset = 0 if base is None else base
     body = payload
-    if payload[:3] in _LLC_STARTS or (payload[:1] == _LLC_432 and len(payload) > 3):
-        msg.llc = fast_parse(LlcHeader, payload[:3], "llc", offset)
-        body = payload[3:]
-        offset += 3
+    llc = llc_length(payload)
+    if llc:
+        msg.llc = fast_parse(LlcHeader, payload[:llc], "llc", offset)
+        body = payload[llc:]
+        offset += llc
     if not body:
         return
     msg.apdu_bytes = body

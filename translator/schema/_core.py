@@ -559,12 +559,7 @@ class CountedArray(c.Subconstruct):
         items = ListContainer()
         for i in range(n):
             context._index = i
-            before = stream.tell()
-            try:
-                items.append(self.subcon._parsereport(stream, context, path))
-            except ConstructError as e:
-                _keep_partial_list(e, items, before, context)
-                raise
+            _append_element(self.subcon, items, stream, context, path)
         return _with_width(items, n.width) if n.width > _minimal_width(n) else items
 
     def _emitfast(self, cp, sc):
@@ -604,6 +599,18 @@ def _keep_partial_list(e: ConstructError, items: ListContainer, before: int, con
     e.partial = items
 
 
+def _append_element(subcon, items: ListContainer, stream, context, path) -> int:
+    """One element parsed onto ``items``; returns where it started. A failure keeps the list
+    decoded so far (a lenient decode's partial tree)."""
+    before = stream.tell()
+    try:
+        items.append(subcon._parsereport(stream, context, path))
+    except ConstructError as e:
+        _keep_partial_list(e, items, before, context)
+        raise
+    return before
+
+
 class UntilEnd(c.Subconstruct):
     """Elements of ``subcon`` until the enclosing (sub)stream ends: BER components of an ACSE
     APDU, HDLC parameters. An element that consumes nothing is an error, never a loop."""
@@ -615,12 +622,7 @@ class UntilEnd(c.Subconstruct):
     def _parse(self, stream, context, path):
         items = ListContainer()
         while remaining(stream) > 0:
-            before = stream.tell()
-            try:
-                items.append(self.subcon._parsereport(stream, context, path))
-            except ConstructError as e:
-                _keep_partial_list(e, items, before, context)
-                raise
+            before = _append_element(self.subcon, items, stream, context, path)
             if stream.tell() == before:
                 raise Expected(self.what, "nothing consumed")
         return items

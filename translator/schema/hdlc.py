@@ -41,7 +41,12 @@ __all__ = [
     "HdlcParameterValue",
     "HdlcParameters",
     "HdlcStuffedFrame",
+    "MIN_FRAME_LENGTH",
+    "address_size",
+    "carries_information",
     "control_octet",
+    "frame_length",
+    "is_format_octet",
     "header_length",
     "parameters_dict",
 ]
@@ -96,6 +101,12 @@ class _FlagPresent(c.Construct):
         raise c.SizeofError("optional flag", path=path)
 
 
+def address_size(address: int) -> int:
+    """Octets the smallest HDLC address field holding ``address`` takes (1, 2 or 4: seven bits
+    per octet, the low bit of each marking the last)."""
+    return 1 if address < 0x80 else 2 if address < 0x4000 else 4
+
+
 def _address_size(addr) -> int:
     """Octets an address container builds to: its ``size``, else the smallest that fits."""
     size = addr.get("size")
@@ -103,9 +114,30 @@ def _address_size(addr) -> int:
         return int(size)
     upper, lower = addr.get("upper"), addr.get("lower")
     if upper is None and lower is None:
-        address = int(addr["address"])
-        return 1 if address < 0x80 else 2 if address < 0x4000 else 4
+        return address_size(int(addr["address"]))
     return 2 if int(upper or 0) < 0x80 and int(lower or 0) < 0x80 else 4
+
+
+MIN_FRAME_LENGTH = 7
+"""The shortest frame length: format 2, addresses 1 + 1, control 1, FCS 2."""
+
+
+def is_format_octet(octet: int) -> bool:
+    """True for an octet that can open a format field (frame format type 3, 0xA.)."""
+    return octet >> 4 == FORMAT_TYPE_3
+
+
+def frame_length(buf: bytes, at: int) -> int | None:
+    """The frame length the format field at ``buf[at]`` says (octets from the format field
+    through the FCS), or None when the octets there are no format type 3 field."""
+    if at + 2 > len(buf) or not is_format_octet(buf[at]):
+        return None
+    return (buf[at] & 0x07) << 8 | buf[at + 1]
+
+
+def carries_information(control: int) -> bool:
+    """True for the frames whose information field holds LLC and APDU: I and UI frames."""
+    return _decode_control(control)["kind"] in ("i", "ui")
 
 
 def header_length(ctx) -> int:

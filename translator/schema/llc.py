@@ -20,7 +20,7 @@ from construct import this
 
 from ._core import Reject, Struct
 
-__all__ = ["LLC_432", "LLC_COMMAND", "LLC_RESPONSE", "LlcHeader"]
+__all__ = ["LLC_432", "LLC_COMMAND", "LLC_RESPONSE", "LlcHeader", "llc_length"]
 
 LLC_COMMAND = bytes((0xE6, 0xE6, 0x00))
 LLC_RESPONSE = bytes((0xE6, 0xE7, 0x00))
@@ -59,3 +59,13 @@ LlcHeader = Struct(
     "quality" / c.If(_46, c.Int8ub),
     "direction" / c.Computed(_direction),
 )
+
+
+def llc_length(payload: bytes, plc: bool = True) -> int:
+    """Octets of the LLC header ``payload`` starts with: 3 for IEC 62056-46's (E6 E6 00 / E6 E7
+    00) and, with ``plc``, for IEC 61334-4-32's (0x90, which no APDU starts with, and at least
+    one octet after the header); else 0."""
+    head = bytes(payload[:3])
+    if head in (LLC_COMMAND, LLC_RESPONSE):
+        return 3
+    return 3 if plc and head[:1] == bytes((LLC_432,)) and len(payload) > 3 else 0

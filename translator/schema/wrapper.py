@@ -10,10 +10,18 @@ import construct as c
 
 from ._core import Const, Struct
 
-__all__ = ["WRAPPER_HEADER_LENGTH", "WRAPPER_VERSION", "WrapperFrame"]
+__all__ = ["WRAPPER_HEADER_LENGTH", "WRAPPER_START", "WRAPPER_VERSION", "WrapperFrame",
+           "wrapper_length"]
 
 WRAPPER_VERSION = 1
 WRAPPER_HEADER_LENGTH = 8
+WRAPPER_START = WRAPPER_VERSION.to_bytes(2, "big")
+"""The first two octets of every wrapper frame (its version): where a search for one starts."""
+
+
+def wrapper_length(buf: bytes, at: int) -> int:
+    """The APDU length the header starting at ``buf[at]`` says (its last two octets)."""
+    return int.from_bytes(buf[at + 6:at + WRAPPER_HEADER_LENGTH], "big")
 
 
 def _length(ctx) -> int:

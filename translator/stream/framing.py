@@ -32,7 +32,13 @@ from ..crc import check_sequence
 from ..errors import DecodeError
 from ..schema._compile import fast_parse as parse
 from ..schema._core import build
-from ..schema.hdlc import HdlcFrame, HdlcStuffedFrame
+from ..schema.hdlc import (
+    MIN_FRAME_LENGTH,
+    HdlcFrame,
+    HdlcStuffedFrame,
+    frame_length,
+    is_format_octet,
+)
 from ..schema.mbus import (
     MBUS_ACK,
     MBUS_LONG_START,
@@ -42,7 +48,7 @@ from ..schema.mbus import (
     mbus_checksum,
 )
 from ..schema.transparency import unstuff
-from ..schema.wrapper import WRAPPER_HEADER_LENGTH, WrapperFrame
+from ..schema.wrapper import WRAPPER_HEADER_LENGTH, WRAPPER_START, WrapperFrame, wrapper_length
 
 __all__ = [
     "FINDERS",
@@ -57,7 +63,6 @@ __all__ = [
 
 FLAG = 0x7E
 _FLAG = b"\x7e"
-_MIN_HDLC_LENGTH = 7  # format 2, addresses 1+1, control 1, FCS 2
 
 
 class Frame(NamedTuple):
@@ -142,11 +147,11 @@ def _merged(items: Iterable[Item]) -> Iterator[Item]:
 def _hdlc_end(buf: bytes, q: int) -> int | None:
     """End (before a closing flag) of the frame whose format field is at ``q``, if its FCS fits."""
     n = len(buf)
-    if q + 2 > n or buf[q] >> 4 != 0xA:
+    length = frame_length(buf, q)
+    if length is None:
         return None
-    length = (buf[q] & 0x07) << 8 | buf[q + 1]
     end = q + length
-    if length < _MIN_HDLC_LENGTH or end > n:
+    if length < MIN_FRAME_LENGTH or end > n:
         return None
     return end if check_sequence(buf[q : end - 2]) == buf[end - 2 : end] else None
 
@@ -170,17 +175,17 @@ def _hdlc_at(buf: bytes, p: int, flag: bool, opened: bool, base: int) -> Frame |
             DecodeError("hdlc", base + n, "the format field of an HDLC frame", "end of data"),
             truncated=True,
         )
-    if buf[q] >> 4 != 0xA:
+    length = frame_length(buf, q)
+    if length is None:
         return _Miss(
             DecodeError(
                 "hdlc", base + q, "HDLC frame format type 3 (format field 0xA.)", f"0x{buf[q]:02X}"
             )
         )
-    length = (buf[q] & 0x07) << 8 | buf[q + 1]
-    if length < _MIN_HDLC_LENGTH:
+    if length < MIN_FRAME_LENGTH:
         return _Miss(
             DecodeError(
-                "hdlc", base + q, f"a frame length of at least {_MIN_HDLC_LENGTH}", str(length)
+                "hdlc", base + q, f"a frame length of at least {MIN_FRAME_LENGTH}", str(length)
             )
         )
     end = q + length
@@ -269,7 +274,7 @@ def _find_hdlc_plain(buf: bytes, base: int) -> Iterator[Item]:
             continue
         if b == FLAG:
             found = _hdlc_at(buf, i, True, True, base)
-        elif b >> 4 == 0xA and (after_flag or i == 0):
+        elif is_format_octet(b) and (after_flag or i == 0):
             found = _hdlc_at(buf, i, False, after_flag, base)
         else:
             found = _Miss(
@@ -372,7 +377,7 @@ def _find_wrapper(buf: bytes, base: int) -> Iterator[Item]:
     n = len(buf)
     i = 0
     while i < n:
-        if buf[i : i + 2] == b"\x00\x01" or (i + 1 == n and buf[i] == 0):
+        if buf[i : i + 2] == WRAPPER_START or (i + 1 == n and buf[i] == 0):
             if i + WRAPPER_HEADER_LENGTH > n:
                 yield Garbage(
                     "wrapper",
@@ -382,7 +387,7 @@ def _find_wrapper(buf: bytes, base: int) -> Iterator[Item]:
                     "truncated",
                 )
                 return
-            end = i + WRAPPER_HEADER_LENGTH + int.from_bytes(buf[i + 6 : i + 8], "big")
+            end = i + WRAPPER_HEADER_LENGTH + wrapper_length(buf, i)
             if end > n:
                 yield Garbage(
                     "wrapper",
@@ -402,7 +407,7 @@ def _find_wrapper(buf: bytes, base: int) -> Iterator[Item]:
             yield Frame("wrapper", base + i, base + end, frame, WrapperFrame)
             i = end
             continue
-        j = buf.find(b"\x00\x01", i + 1)
+        j = buf.find(WRAPPER_START, i + 1)
         if j < 0:
             j = n - 1 if buf[-1] == 0 and n - 1 > i else n
         yield Garbage(
@@ -541,9 +546,9 @@ def detect(buf: bytes) -> str:
         return "apdu"
     if buf[0] == FLAG:
         return "hdlc"
-    if buf[0] >> 4 == 0xA and len(buf) >= 2 and ((buf[0] & 7) << 8 | buf[1]) >= _MIN_HDLC_LENGTH:
+    if (frame_length(buf, 0) or 0) >= MIN_FRAME_LENGTH:
         return "hdlc"  # a frame without flags, e.g. an octet-stuffed body
-    if buf[:2] == b"\x00\x01":
+    if buf[:2] == WRAPPER_START:
         return "wrapper"
     if len(buf) >= 4 and buf[0] == MBUS_LONG_START == buf[3] and buf[1] == buf[2]:
         return "mbus"

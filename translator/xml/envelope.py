@@ -14,8 +14,14 @@ from typing import Any
 from ..errors import DecodeError, EncodeError
 from ..schema import _core
 from ..schema.apdu import APDU_NAMES, Apdu
-from ..schema.hdlc import HdlcFrame, HdlcParameters, HdlcStuffedFrame
-from ..schema.llc import LLC_COMMAND, LLC_RESPONSE
+from ..schema.hdlc import (
+    HdlcFrame,
+    HdlcParameters,
+    HdlcStuffedFrame,
+    address_size,
+    carries_information,
+)
+from ..schema.llc import LLC_COMMAND, LLC_RESPONSE, llc_length
 from ..schema.mbus import MBUS_ACK, MBUS_LONG_START, MBUS_SHORT_START, MbusFrame
 from ..schema.wrapper import WrapperFrame
 from .context import Cursor, InCtx, OutCtx, fail, ours, value_of
@@ -33,7 +39,6 @@ _M = _F["mbus"]
 PDU, NEXT, RAW = _F["pdu"], _F["next_frame"], _F["raw"]
 ENVELOPES = {_H["element"]: "hdlc", _W["element"]: "wrapper", _M["element"]: "mbus"}
 _COMMANDS = frozenset(_SPEC["command_apdus"])
-_LLCS = (LLC_COMMAND, LLC_RESPONSE)
 _NO_INFO = _H["no_information"]
 _NO_INFO_TAGS = frozenset(_NO_INFO.values())
 _PARAM_TAGS = {v: k for k, v in _H["parameters"].items()}
@@ -64,9 +69,8 @@ def _read_num(el: Any, text: str, ctx: InCtx, bits: int = 32) -> int:
 
 
 def _split_llc(payload: bytes) -> tuple[bytes, bytes]:
-    if payload[:3] in _LLCS:
-        return payload[:3], payload[3:]
-    return b"", payload
+    n = llc_length(payload, plc=False)  # Gurux's XML knows IEC 62056-46's header only
+    return payload[:n], payload[n:]
 
 
 def _default_llc(framing: str, control: int | None, kind: str, name: str | None,
@@ -74,7 +78,7 @@ def _default_llc(framing: str, control: int | None, kind: str, name: str | None,
     """The LLC header Gurux's XML implies (it never shows one): see ``dt:llc`` in the spec."""
     if framing != "hdlc" or control is None or kind in ("next", "parameters", "none"):
         return b""
-    if not (control & 1 == 0 or control & 0xEF == 0x03):  # I or UI frame
+    if not carries_information(control):
         return b""
     if name is None:
         return b""
@@ -141,7 +145,7 @@ def _apdu_bytes(pdu: Any, ctx: InCtx) -> tuple[bytes, str | None, int | None]:
 def _address_el(tag: str, addr: Any, ctx: OutCtx) -> El | str:
     value = int(addr["address"])
     size = int(addr["size"])
-    if size == (1 if value < 0x80 else 2 if value < 0x4000 else 4):
+    if size == address_size(value):
         return "<" + tag + ' Value="' + (format(value, "X") if ctx.hex else str(value)) + '" />'
     el = El(tag, {"Value": _num(value, ctx)})
     ctx.mark(el, "size", str(size))
@@ -160,7 +164,7 @@ def _size(el: Any) -> int | None:
 
 def _address_in(el: Any, ctx: InCtx) -> dict:
     value = _read_num(el, value_of(el), ctx, 28)
-    n = _size(el) or (1 if value < 0x80 else 2 if value < 0x4000 else 4)
+    n = _size(el) or address_size(value)
     if n not in (1, 2, 4):
         raise fail(el, "an HDLC address is 1, 2 or 4 octets")
     return {"size": n, "address": value}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..schema import _core
 from ..schema.apdu import APDU_NAMES
-from ..schema.hdlc import HdlcFrame
+from ..schema.hdlc import HdlcFrame, address_size
 from ..schema.llc import LLC_COMMAND, LLC_RESPONSE
 from ..schema.wrapper import WrapperFrame
 from .spec import simple_spec
@@ -22,7 +22,7 @@ _COMMANDS = frozenset(simple_spec()["command_apdus"])
 
 
 def _address(value: int) -> dict:
-    return {"size": 1 if value < 0x80 else 2 if value < 0x4000 else 4, "address": value}
+    return {"size": address_size(value), "address": value}
 
 
 class Framer:
