@@ -164,9 +164,22 @@ class SerialTransport(Transport):
             raise ConnectionError(f"cannot open {self.device}: {e}") from None
 
     def reconfigure(self, **settings: Any) -> None:
-        """Change baud rate, byte size, parity or stop bits (IEC 62056-21 mode E switch)."""
+        """Change baud rate, byte size, parity or stop bits (IEC 62056-21 mode E switch).
+
+        A pseudo-terminal (a socat bridge, a simulator on a pty) carries no character format:
+        Linux refuses byte size and parity changes there (EINVAL), so on a pty only the baud
+        rate is set; on a real port every refusal is an error."""
+        import termios
+
+        import serial  # pyserial
+
+        if _is_pty(self.port):
+            settings = {k: v for k, v in settings.items() if k == "baudrate"}
         for name, value in settings.items():
-            setattr(self.port, name, value)
+            try:
+                setattr(self.port, name, value)
+            except (serial.SerialException, OSError, ValueError, termios.error) as e:
+                raise ConnectionError(f"{self.device}: cannot set {name} {value}: {e}") from None
 
     async def _write(self, data: bytes) -> None:
         await asyncio.to_thread(self._write_all, data)
@@ -184,6 +197,19 @@ class SerialTransport(Transport):
     async def _close(self) -> None:
         if self.port is not None:
             self.port.close()
+
+
+def _is_pty(port: Any) -> bool:
+    """Whether a pyserial port is a pseudo-terminal (its character format is not settable)."""
+    import os
+    try:
+        return os.major(os.fstat(port.fileno()).st_rdev) in _PTY_MAJORS
+    except (OSError, AttributeError, ValueError):
+        return False
+
+
+_PTY_MAJORS = frozenset({136, 137, 138, 139, 140, 141, 142, 143, 3})
+"""Linux device majors of Unix 98 pty slaves (136-143) and legacy BSD ttyp (3)."""
 
 
 def open_transport(url: MeterUrl) -> Transport:
