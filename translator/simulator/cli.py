@@ -21,6 +21,7 @@ EPILOG = """\
 examples:
   dlms simulate                                   # wrapper on 127.0.0.1:4059, bundled model
   dlms simulate --hdlc --port 4061 --logical 1 --physical 17
+  dlms simulate --udp                             # the wrapper over UDP
   dlms simulate --keys keys.toml --auth gmac --sc 30      # HLS-GMAC, suite 0, every APDU ciphered
   dlms simulate --model my_meter.toml --record session.pcapng
   dlms simulate --serial /dev/pts/5 --iec          # HDLC on a serial line after the mode E opening
@@ -40,6 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=4059, help="TCP port (default 4059)")
     parser.add_argument("--hdlc", action="store_true", help="HDLC over TCP instead of the wrapper")
+    parser.add_argument("--udp", action="store_true",
+                        help="the wrapper over UDP (IEC 62056-47) instead of TCP")
     parser.add_argument("--serial", metavar="DEVICE", help="HDLC on a serial port or pty")
     parser.add_argument("--baud", type=int, default=9600, help="serial speed (default 9600)")
     parser.add_argument("--iec", action="store_true",
@@ -111,6 +114,8 @@ def _link(args: argparse.Namespace) -> Any:
         raise ValueError("--window is 1..7")
     if not 32 <= args.max_info <= 2030:
         raise ValueError("--max-info is 32..2030")
+    if args.udp and (args.hdlc or args.serial):
+        raise ValueError("--udp carries the wrapper (IEC 62056-47): not with --hdlc or --serial")
     physical = None if args.address_size == 1 else args.physical
     return LinkOptions(framing="hdlc" if (args.hdlc or args.serial) else "wrapper",
                        address=HdlcAddress(args.logical, physical, args.address_size),
@@ -158,6 +163,10 @@ async def _serve(args: argparse.Namespace, model: Any, settings: Any, link: Any)
         tasks.append(asyncio.create_task(serve_serial(simulator, args.serial, args.baud,
                                                       args.iec)))
         where = f"{args.serial} at {args.baud} baud{' after mode E' if args.iec else ''}"
+    elif args.udp:
+        from .udp import serve_udp
+        endpoint = await serve_udp(simulator, args.host, args.port)
+        where = f"{args.host}:{endpoint.get_extra_info('sockname')[1]} (wrapper over UDP)"
     else:
         server = await simulator.serve_tcp(args.host, args.port)
         port = server.sockets[0].getsockname()[1]   # the one bound, when --port 0 asked for any
