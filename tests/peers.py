@@ -60,9 +60,7 @@ def gurux_meter(*options: str):
     """The gurux-dlms meter on a free loopback port; yields the port."""
     python = require_peers()
     port = free_port()
-    proc = subprocess.Popen([python, str(PEERS / "gurux_meter.py"), "--port", str(port),
-                             *options], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
+    with running(python, str(PEERS / "gurux_meter.py"), "--port", str(port), *options) as proc:
         deadline = time.monotonic() + 20
         while True:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
@@ -73,13 +71,6 @@ def gurux_meter(*options: str):
                 raise RuntimeError("the gurux meter did not listen within 20 s")
             time.sleep(0.05)
         yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @contextlib.contextmanager
