@@ -31,6 +31,7 @@ from ..schema.hdlc import (
 )
 from ..schema.llc import LLC_COMMAND, LLC_RESPONSE
 from ..stream.framing import Frame, find_hdlc
+from .buffers import LinkBuffers, segments
 from .events import (
     ApduReceived,
     LinkEstablished,
@@ -113,7 +114,7 @@ class HdlcAddress:
         return f"logical {self.logical} physical {self.physical} ({self.size} octets)"
 
 
-class HdlcLink:
+class HdlcLink(LinkBuffers):
     """One client-server HDLC link (normal response mode, the client is the primary)."""
 
     def __init__(self, client_address: int = 16, server: HdlcAddress | None = None, *,
@@ -147,8 +148,7 @@ class HdlcLink:
             "window_size_receive": window_receive,
         }
         self._reset_sequence()
-        self._out = bytearray()
-        self._buffer = b""
+        LinkBuffers.__init__(self)
         self._awaiting: tuple[bytes, ...] = ()  # what resend() repeats: the last poll
         self.parameters: dict = self._negotiated(None)
 
@@ -195,17 +195,9 @@ class HdlcLink:
         length; frames beyond the window wait for the server's acknowledgement."""
         if self.state != "connected":
             raise LocalProtocolError(f"HDLC link: cannot send an APDU while {self.state}")
-        data = LLC_COMMAND + bytes(apdu)
-        size = self.parameters["max_info_transmit"]
-        chunks = [data[i:i + size] for i in range(0, len(data), size)]
-        self._pending.extend((chunk, i < len(chunks) - 1) for i, chunk in enumerate(chunks))
+        self._pending.extend(segments(LLC_COMMAND + bytes(apdu),
+                                      self.parameters["max_info_transmit"]))
         self._pump()
-
-    def data_to_send(self) -> bytes:
-        """Every octet queued since the last call (then forgotten)."""
-        out = bytes(self._out)
-        self._out.clear()
-        return out
 
     def resend(self) -> None:
         """Queue again what the last poll sent (SNRM, DISC, the unacknowledged window or the

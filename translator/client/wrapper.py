@@ -13,6 +13,7 @@ from typing import Any
 from ..schema._core import build
 from ..schema.wrapper import WrapperFrame
 from ..stream.framing import Frame, find_wrapper
+from .buffers import LinkBuffers
 from .events import ApduReceived, ProtocolError
 
 __all__ = ["WrapperLink"]
@@ -21,7 +22,7 @@ __all__ = ["WrapperLink"]
 MAX_BUFFER = 0x10000 + 8
 
 
-class WrapperLink:
+class WrapperLink(LinkBuffers):
     """One client-server wrapper association: APDUs in frames between two wPorts."""
 
     def __init__(self, client_wport: int = 16, server_wport: int = 1) -> None:
@@ -31,20 +32,13 @@ class WrapperLink:
         self.client_wport = client_wport
         self.server_wport = server_wport
         self.state = "connected"  # the transport's connection is the link
-        self._out = bytearray()
-        self._buffer = b""
+        super().__init__()
 
     def send_apdu(self, apdu: bytes) -> None:
         """Queue one frame carrying ``apdu`` from the client's wPort to the server's."""
         self._out += build(WrapperFrame, {"source_wport": self.client_wport,
                                           "destination_wport": self.server_wport,
                                           "length": None, "apdu": bytes(apdu)}, "wrapper")
-
-    def data_to_send(self) -> bytes:
-        """Every octet queued since the last call (then forgotten)."""
-        out = bytes(self._out)
-        self._out.clear()
-        return out
 
     def resend(self) -> None:
         """Nothing to repeat: TCP retransmits, and over UDP the association layer decides."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..client.buffers import LinkBuffers, segments
 from ..client.events import ApduReceived, LinkEstablished, LinkReleased, ProtocolError
 from ..client.hdlc import HdlcAddress
 from ..errors import DecodeError
@@ -34,7 +35,6 @@ from ..schema.hdlc import (
 )
 from ..schema.llc import LLC_COMMAND, LLC_RESPONSE
 from ..stream.framing import Frame, find_hdlc
-from .link import ServerLink
 
 __all__ = ["ServerHdlcLink"]
 
@@ -43,7 +43,7 @@ MAX_BUFFER = 4 * 2048
 """Octets kept while waiting for the end of a frame; past this the peer is sending noise."""
 
 
-class ServerHdlcLink(ServerLink):
+class ServerHdlcLink(LinkBuffers):
     """One HDLC link, meter side: answers the client (the primary station)."""
 
     def __init__(self, address: HdlcAddress | None = None, *, window: int = 1,
@@ -181,10 +181,8 @@ class ServerHdlcLink(ServerLink):
         """Queue an APDU (LLC E6 E7 00 in front), cut to the negotiated length."""
         if self.state != "connected":
             return
-        data = LLC_RESPONSE + bytes(apdu)
-        size = self.parameters["max_info_transmit"]
-        chunks = [data[i:i + size] for i in range(0, len(data), size)]
-        self._pending.extend((chunk, i < len(chunks) - 1) for i, chunk in enumerate(chunks))
+        self._pending.extend(segments(LLC_RESPONSE + bytes(apdu),
+                                      self.parameters["max_info_transmit"]))
         self._pump()
 
     def _pump(self) -> None:

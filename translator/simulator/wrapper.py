@@ -12,11 +12,11 @@ from typing import Any
 
 import construct as c
 
+from ..client.buffers import LinkBuffers
 from ..client.events import ApduReceived, ProtocolError
 from ..schema._core import build
 from ..schema.wrapper import WRAPPER_HEADER_LENGTH, WrapperFrame
 from ..stream.framing import Frame, find_wrapper
-from .link import ServerLink
 
 __all__ = ["ServerWrapperLink"]
 
@@ -24,7 +24,7 @@ _HEADER = c.Struct(*WrapperFrame.subcons[:4])
 """The wrapper header alone (version, wPorts, length): the schema's own first four fields."""
 
 
-class ServerWrapperLink(ServerLink):
+class ServerWrapperLink(LinkBuffers):
     """One TCP connection's wrapper framing, meter side."""
 
     def __init__(self, max_apdu: int = 4096) -> None:
