@@ -112,9 +112,10 @@ class Message:
                 container = redacted(container)
             root.children.append(nodes(name, container, self._extra_span()
                                        if name == "extra_octets" else None))
-        apdu = next((n for n in root.children if n.name in ("apdu", "data")), root)
-        for note in self.warnings:  # offsets into the APDU's octets, as its spans
-            attach(apdu, note.offset, note)
+        if self.warnings:  # offsets into the APDU's octets, as its spans
+            apdu = next((n for n in root.children if n.name in ("apdu", "data")), root)
+            for note in self.warnings:
+                attach(apdu, note.offset, note)
         return root
 
     def _extra_span(self) -> tuple[int, int]:
