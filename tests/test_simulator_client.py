@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import json
+import shutil
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
@@ -59,9 +63,42 @@ async def _serve(framing: str = "wrapper", **link) -> tuple[Simulator, int]:
     return simulator, server.sockets[0].getsockname()[1]
 
 
+RECORDINGS: list[Path] = []
+"""Every session a test opens is recorded here; ``_decoded`` then reads each with
+``dlms capture``."""
+
+
 def _client(framing: str, port: int, settings: AssociationSettings, **options) -> Client:
     url = f"{'hdlc+tcp' if framing == 'hdlc' else 'tcp'}://127.0.0.1:{port}"
-    return Client(url, settings, timeout=5, **options)
+    record = RECORDS_DIR[0] / f"session{len(RECORDINGS)}.pcapng"
+    RECORDINGS.append(record)
+    return Client(url, settings, timeout=5, record=str(record), **options)
+
+
+RECORDS_DIR: list[Path] = []
+
+
+@pytest.fixture(autouse=True)
+def _decoded(tmp_path, request):
+    """Each interop session is recorded; ``dlms capture`` (with the keys) must decode every
+    recording completely and find the association and the services it carried. Sessions the
+    meter refuses on purpose (wrong keys) only need their AARQ and AARE found."""
+    RECORDINGS.clear()
+    RECORDS_DIR[:] = [tmp_path]
+    yield
+    if shutil.which("tshark") is None:
+        return
+    assert RECORDINGS and all(path.exists() for path in RECORDINGS)
+    for path in RECORDINGS:
+        out = subprocess.run([sys.executable, "-m", "translator", "capture", str(path), "--to",
+                              "jsonl", "--keys", str(KEYS)], capture_output=True, text=True,
+                             timeout=120)
+        records = [json.loads(line) for line in out.stdout.splitlines()]
+        services = [r["service"] for r in records]
+        assert "AARQ" in services, (path.name, out.stderr)
+        if "wrong" not in request.node.name:
+            assert out.returncode == 0 and not [r for r in records if r["error"]], \
+                (path.name, out.stderr)
 
 
 def run(coro):
