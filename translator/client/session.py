@@ -8,6 +8,7 @@ that says what to check. ``connect`` opens one; ``SyncClient`` runs the same for
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -94,8 +95,22 @@ class Client:
             self._open = True
             return self.associated
         except BaseException:
+            await self._disconnect_quietly()
             await self.transport.close()
             raise
+
+    async def _disconnect_quietly(self) -> None:
+        """After a refused association, leave the HDLC link as a polite client does (DISC);
+        the error being raised is the one the user sees, not any from this."""
+        if self.url.framing != "hdlc" or self.link.state != "connected":
+            return
+        with contextlib.suppress(Exception):
+            self.link.disconnect()
+            await self._flush()
+            data = await asyncio.wait_for(self.transport.read(self.timeout),
+                                          min(self.timeout, 1.0))
+            if self.on_octets is not None:
+                self.on_octets("received", data)
 
     async def _open_transport(self) -> None:
         try:
