@@ -104,6 +104,7 @@ def test_aarq_with_a_bad_oid_is_decoded_up_to_the_oid():
     deepest = _deepest_before(apdu, bad.offset)
     assert (deepest.name, deepest.value, deepest.offset) == ("tag", 6, bad.offset - 1)
     assert "acse" in record.error and bad.error.layer == "acse"
+    assert "AARQ (partial)" in record.summary()
     row = record.to_json()
     assert row["apdu"]["tag"] == "aarq"
     oid = row["apdu"]["body"]["components"][0]["value"]["oid"]

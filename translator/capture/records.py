@@ -187,6 +187,8 @@ class Record:
                 parts.append("segment")
             if msg.framing == "hdlc":
                 parts.extend(_hdlc_details(msg))
+        if apdu is None and msg.partial is not None:  # decoded up to its error
+            parts.append(f"{service_name(apdu_service(msg.partial))} (partial)")
         if msg.parts:
             parts.append(f"(joined from {len(msg.parts) + 1} parts)")
         sec = self.security

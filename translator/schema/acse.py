@@ -453,9 +453,6 @@ QUIRKS: dict[tuple[str, ...], str] = {
     ("rlre",): _GURUX_RLRE,
     ("rlre", "user_information"): _GURUX_RLRE,
     ("aare", "user_information"): "InitiateResponse past the user-information length (jDLMS)",
-    ("aare", "responding_ap_title"): "responding-AP-title without its length (Gurux)",
-    ("aare", "responding_authentication_value"): "HLS challenge length 2 short (Gurux)",
-    ("aarq", "calling_authentication_value"): "HLS challenge length 2 short (Gurux)",
 }
 """Lengths real stacks get wrong, by the APDU and component holding them: a lenient decode
 names the quirk in its warning (the content is read as it really is)."""
