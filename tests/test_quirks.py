@@ -108,12 +108,14 @@ def test_a_quirk_is_never_silent_with_strict(tmp_path, capsys):
 
 
 RELEASES = {
-    # capture -> (keys, packets of the RLRE the capture ends with)
+    # capture -> (the keys its note gives, packets of Gurux's RLREs in it)
     "htanwar_wrapper_tcp4063_plain_access.pcap": (None, [264]),
     "htanwar_wrapper_tcp4063_hls_gmac_glo.pcap": (GURUX, [266]),
     "htanwar_wrapper_tcp4064_glo_enc_with_dns.pcap": (GURUX, [292]),
     "htanwar_wrapper_tcp4063_two_associations_general_glo.pcap": (
         Keys(block_cipher_key="62" * 16, authentication_key="62" * 16), [6, 282]),
+    "htanwar_wrapper_tcp4059_epri_access.pcap": (None, []),
+    "htanwar_wrapper_tcp4059_general_glo_access_null.pcap": (GURUX, []),
 }
 
 
