@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests._vectors import frames
 from tests.test_capture import capture_path, needs_tshark
-from translator import decode, encode
+from translator import decode, decode_all, encode
 from translator.capture import read_capture
 from translator.schema.acse import component
 from translator.security import Keyring, Keys
@@ -132,3 +133,13 @@ def test_htanwar_captures_have_no_errors_with_the_keys_of_their_notes(name):
     for record in records:
         if record.message is not None and record.message.framing != "garbage":
             assert encode(record.message) == record.message.raw
+
+
+def test_a_segment_that_starts_with_00_is_no_quirk():
+    """The last frame of the Iskra AM550 push (vector push-iskra-am550-unencrypted-valid-data)
+    alone: its payload starts with 0x00 but holds no glo- body that fits, so the unknown tag
+    stays an error, with no warning claiming a quirk."""
+    (msg,) = [m for m in decode_all(frames("push-iskra-am550-unencrypted-valid-data")[-1])
+              if m.errors]
+    assert not msg.warnings
+    assert "expected a COSEM APDU tag, got 0x00" in str(msg.errors[0])

@@ -223,7 +223,13 @@ class Quirk(Reject):
         if quirk is None:
             return super()._parse(stream, context, path)
         at = stream.tell()
-        obj = quirk[1]._parsereport(stream, context, path)
+        context._params._lenient = None  # strictly: a quirk's body must fit exactly, so that
+        try:                             # octets that merely start so (a segment) are no quirk
+            obj = quirk[1]._parsereport(stream, context, path)
+        except ConstructError:
+            return super()._parse(stream, context, path)  # the unknown tag, as without quirks
+        finally:
+            context._params._lenient = state
         state["notes"].append([at, None, f"{quirk[0]}: decoded as such"])
         return obj
 
