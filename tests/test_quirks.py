@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests._vectors import frames
+from tests._vectors import data, frames
 from tests.test_capture import capture_path, needs_tshark
 from translator import decode, decode_all, encode
 from translator.capture import read_capture
@@ -143,3 +143,20 @@ def test_a_segment_that_starts_with_00_is_no_quirk():
               if m.errors]
     assert not msg.warnings
     assert "expected a COSEM APDU tag, got 0x00" in str(msg.errors[0])
+
+
+def test_an_axdr_count_beyond_the_elements_that_follow_is_a_warning():
+    """The GET-Response-With-List vector ("2 results"; the first: data octet-string
+    'ISK1030777764366') cut after its first result: the count says 2, one result follows and the
+    APDU ends there, so the result is shown with a warning on the count; the truncated issue-51
+    vector (a bad octet where the second result should start) stays an error."""
+    raw = data("xdlms-get-response-with-list")[:4 + 3 + 16]
+    msg = decode(raw, layer="apdu")
+    assert not msg.errors
+    assert [(w.layer, w.offset, w.text) for w in msg.warnings] == [
+        ("xdlms", 3, "count says 2, 1 element(s) follow")]
+    (result,) = msg.apdu["body"]["get_response"]["result"]
+    assert result["value"]["value"] == b"ISK1030777764366"
+    assert encode(msg) == raw
+    bad = decode(data("xdlms-get-response-with-list-truncated-issue51"), strict=False)
+    assert bad.errors[0].offset == 6 and not bad.warnings

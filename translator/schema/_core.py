@@ -558,12 +558,28 @@ class CountedArray(c.Subconstruct):
     """
 
     def _parse(self, stream, context, path):
+        at = stream.tell()
         n = Length._parsereport(stream, context, path)
+        state = context._params.get("_lenient")
+        if state is not None and state["cut"]:
+            return self._parse_cut(stream, context, path, n, at, state)
         if n > remaining(stream):
             raise Expected(f"{int(n)} element(s) as the count says",
                            f"only {remaining(stream)} octet(s) left")
         items = ListContainer()
         for i in range(n):
+            context._index = i
+            _append_element(self.subcon, items, stream, context, path)
+        return _with_width(items, n.width) if n.width > _minimal_width(n) else items
+
+    def _parse_cut(self, stream, context, path, n: Len, at: int, state: dict):
+        """A lenient decode's last resort: a count larger than the elements that follow, when
+        the enclosing octets end exactly after the last whole element (a note says so)."""
+        items = ListContainer()
+        for i in range(n):
+            if not remaining(stream):
+                _note(state, context, at, f"count says {int(n)}, {i} element(s) follow")
+                return _with_declared(items, n)
             context._index = i
             _append_element(self.subcon, items, stream, context, path)
         return _with_width(items, n.width) if n.width > _minimal_width(n) else items
@@ -585,7 +601,7 @@ class CountedArray(c.Subconstruct):
     def _build(self, obj, stream, context, path):
         width = _width_of(obj)
         n = Len(len(obj), width) if width > _minimal_width(len(obj)) else len(obj)
-        Length._build(n, stream, context, path)
+        Length._build(_declared_of(obj) or n, stream, context, path)
         for i, item in enumerate(obj):
             context._index = i
             self.subcon._build(item, stream, context, path)
