@@ -50,8 +50,10 @@ def _run(script: str, framing: str, port: int, auth: str, *extra: str) -> dict:
     options = list(AUTHS[auth])
     if auth == "gmac" and script == "gurux_read.py":
         options += ["--security", "suite0"]
+    # a generous reply timeout: the machine may be busy with other tests
     done = subprocess.run([python, str(PEERS / script), f"127.0.0.1:{port}", f"--{framing}",
-                           *options, *extra], capture_output=True, text=True, timeout=60)
+                           "--timeout", "20", *options, *extra], capture_output=True,
+                          text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-800:]
     return json.loads(done.stdout)
 

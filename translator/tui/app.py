@@ -18,6 +18,7 @@ from typing import Any
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static, Tree
 from textual.worker import get_current_worker
@@ -186,7 +187,10 @@ class InspectorApp(App[int]):
         self._load(source, self._generation)
 
     def _status(self) -> None:
-        listing = self.query_one(MessageList)
+        try:
+            listing = self.query_one(MessageList)
+        except NoMatches:   # a timer tick while the app is closing: nothing left to update
+            return
         text = (f" {self.source.name} · {len(listing.view)}/{len(self.rows)} messages · "
                 f"{self.state_text()}")
         if self.filter_error:
