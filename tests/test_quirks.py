@@ -160,3 +160,32 @@ def test_an_axdr_count_beyond_the_elements_that_follow_is_a_warning():
     assert encode(msg) == raw
     bad = decode(data("xdlms-get-response-with-list-truncated-issue51"), strict=False)
     assert bad.errors[0].offset == 6 and not bad.warnings
+
+
+# openmuc jDLMS, HdlcFrameTest.decode3 (the test file of the vectors hdlc-jdlms-*; its frames
+# are given without flags): an SN AARE whose user-information says 13 octets (BE 0F 04 0D)
+# while its InitiateResponse takes 14 (08 00 06 5F1F 04 00 180220 0960 FA00), so the
+# InitiateResponse also runs one octet past the AARE's own length (61 28).
+JDLMS_AARE = bytes.fromhex("7EA0372103306C7CE6E7006128A109060760857405080102A203020100A305A1"
+                           "03020100BE0F040D0800065F1F04001802200960FA000AA87E")
+JDLMS_NAME = "InitiateResponse past the user-information length (jDLMS)"
+
+
+def test_jdlms_aare_initiate_response_past_its_length():
+    msg = decode(JDLMS_AARE)
+    assert not msg.errors and msg.service == "aare"
+    texts = [w.text for w in msg.warnings]
+    assert f"{JDLMS_NAME}: length says 13, the content takes 14" in texts
+    assert f"{JDLMS_NAME}: length says 15, the content takes 16" in texts
+    assert _node_notes(msg, "components")       # the AARE's own length, on its node
+    # accepted; SN referencing (2.16.756.5.8.1.2); the InitiateResponse's values as its octets
+    # state them: version 6, conformance 18 02 20 (read, write, multiple-references,
+    # parameterized-access), max PDU 0x0960, VAA name 0xFA00
+    assert str(component(msg.apdu, "result")["value"]) == "accepted"
+    assert component(msg.apdu, "application_context_name")["oid"] == "2.16.756.5.8.1.2"
+    body = component(msg.apdu, "user_information")["value"]["body"]
+    assert body.negotiated_dlms_version_number == 6
+    assert set(body.negotiated_conformance.named) == {"read", "write", "multiple_references",
+                                                      "parameterized_access"}
+    assert (body.server_max_receive_pdu_size, body.vaa_name & 0xFFFF) == (2400, 0xFA00)
+    assert encode(msg) == JDLMS_AARE
