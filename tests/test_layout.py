@@ -26,12 +26,9 @@ PATTERNS = {
     "HDLC format type": re.compile(r">>\s*4\s*[!=]=\s*0xA\b"),
 }
 
-# Files owned by other work (the TUI, the client) or reading no DLMS layout; each must still
-# hold what it is allowed for, so the list cannot go stale.
+# Files reading no DLMS layout; each must still hold what it is allowed for, so the list
+# cannot go stale.
 ALLOWED = {
-    "tui/octets.py": ("bits of a buffer octet", "the TUI's LLS redaction re-reads the HDLC frame "
-                      "length; to call schema.hdlc.frame_length (TUI owner)"),
-    "client/hdlc.py": ("HDLC address size", "to call schema.hdlc.address_size (client owner)"),
     "security/signing.py": ("an integer read from a slice", "ECDSA's r and s: integers of a "
                             "signature (FIPS 186), no DLMS layout"),
 }

@@ -25,6 +25,7 @@ from ..errors import DecodeError
 from ..schema.hdlc import (
     DEFAULT_PARAMETERS,
     address_container,
+    address_size,
     build_frame,
     build_parameters,
     parse_parameters,
@@ -88,7 +89,7 @@ class HdlcAddress:
         (4 octets), the way client tools take ``--server``; ``size`` None picks the smallest."""
         value = int(value)
         if size is None:
-            size = 1 if value < 0x80 else 2 if value < 0x4000 else 4
+            size = address_size(value)
         if size == 1:
             return cls(logical=value, physical=None, size=1)
         half = 7 if size == 2 else 14

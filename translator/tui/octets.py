@@ -16,6 +16,7 @@ from ..capture.records import Stats
 from ..capture.session import Session
 from ..capture.streams import ByteStream
 from ..crc import check_sequence
+from ..schema.hdlc import frame_length
 from .source import RecordFeed
 
 __all__ = ["OctetFeed", "redact"]
@@ -80,9 +81,9 @@ def redact(data: bytes, secret: bytes) -> bytes:
     out = bytearray(data.replace(secret, b"*" * len(secret)))
     pos = 0
     while pos + 3 <= len(out) and out[pos] == 0x7E:   # HDLC frames, one after another
-        length = ((out[pos + 1] & 0x07) << 8) | out[pos + 2]
-        end = pos + 1 + length           # the closing flag
-        if length < 4 or end >= len(out) or out[end] != 0x7E:
+        length = frame_length(out, pos + 1)
+        end = pos + 1 + (length or 0)    # the closing flag
+        if length is None or length < 4 or end >= len(out) or out[end] != 0x7E:
             break
         if bytes(out[pos + 1:end]) != data[pos + 1:end]:
             out[end - 2:end] = check_sequence(bytes(out[pos + 1:end - 2]))
