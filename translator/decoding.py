@@ -99,6 +99,7 @@ def decode(data: bytes, keys=None, layer: str | None = None, strict: bool = True
     last = messages[-1]
     if len(messages) > 1 and all(m.part_of is last for m in messages[:-1]):
         messages = [last]  # segments or blocks of one APDU: the message that joined them
+        last.whole = True  # ... which encodes back to all of them
     if len(messages) != 1:
         if strict:
             bad = next((m for m in messages if m.fatal), None)
@@ -128,10 +129,10 @@ def encode(msg: Message) -> bytes:
     if msg.framing == "apdu":
         return payload if payload is not None else msg.raw
     if payload is not None and payload != joined_payload(msg):
-        if len(msg.frames) != 1:
+        if len(msg.frames) != 1 or (msg.whole and msg.parts):
             raise EncodeError("an edited APDU that came in several frames cannot be re-segmented yet")
         return rebuild_single_frame(msg.frames[0], payload)
-    return b"".join(f.build() for f in msg.frames)
+    return b"".join(f.build() for f in (msg.all_frames if msg.whole else msg.frames))
 
 
 def _may_continue(item, end: int) -> bool:
@@ -139,6 +140,12 @@ def _may_continue(item, end: int) -> bool:
     if isinstance(item, Garbage):
         return item.kind == "truncated" or item.end == end
     return item.end == end and item.layer == "hdlc" and not item.frame.get("closing_flag")
+
+
+_HOLD = 16
+"""Octets of a garbage run at the end of the data kept buffered: a frame may start in them."""
+_RUN_LIMIT = 1 << 16
+"""A longer garbage run is reported in pieces of this size, so memory stays flat."""
 
 
 class StreamDecoder:
@@ -157,6 +164,8 @@ class StreamDecoder:
         self._base = 0
         keys = _keyring(keys)
         self._assembler = Assembler(keys, _context(None) if keys is not None else None)
+        self._pending: Garbage | None = None    # a garbage run not reported yet
+        self._pending_octets = bytearray()
 
     def feed(self, chunk: bytes) -> list[Message]:
         self._buf += chunk
@@ -175,13 +184,49 @@ class StreamDecoder:
     def _run(self, final: bool) -> list[Message]:
         out: list[Message] = []
         keep = len(self._buf)
+        end = self._base + len(self._buf)
         for item in framing.FINDERS[self.layer or "hdlc"](self._buf, self._base):
-            if not final and _may_continue(item, self._base + len(self._buf)):
-                keep = item.start - self._base
+            settled = type(item) is Garbage and item.kind != "truncated"
+            if not final and _may_continue(item, end):
+                if settled and item.end - item.start > _HOLD:
+                    # a run reaching the end is settled but for its last octets (a frame may
+                    # still start there): keep only those, so a long run costs linear time
+                    cut = item.end - _HOLD
+                    self._extend_run(Garbage(item.layer, item.start, cut, item.error,
+                                             item.kind), out)
+                    keep = cut - self._base
+                else:
+                    keep = item.start - self._base
                 break
+            if settled:
+                self._extend_run(item, out)
+                continue
+            out.extend(self._flush_run())
             out.extend(self._assembler.push(item, self._buf, self._base))
+        if final:
+            out.extend(self._flush_run())
         self._base += keep
         self._buf = self._buf[keep:]
         return out
+
+    def _extend_run(self, item: Garbage, out: list[Message]) -> None:
+        """Gather adjacent garbage (or spare flags) into one run, reported as one message when
+        something else comes, at the end, or in pieces of ``_RUN_LIMIT`` octets."""
+        run = self._pending
+        octets = self._buf[item.start - self._base:item.end - self._base]
+        if run is not None and run.end == item.start and run.kind == item.kind:
+            self._pending = Garbage(run.layer, run.start, item.end, run.error, run.kind)
+            self._pending_octets += octets
+        else:
+            out.extend(self._flush_run())
+            self._pending, self._pending_octets = item, bytearray(octets)
+        if len(self._pending_octets) >= _RUN_LIMIT:
+            out.extend(self._flush_run())
+
+    def _flush_run(self) -> list[Message]:
+        run, self._pending = self._pending, None
+        if run is None:
+            return []
+        return self._assembler.push(run, bytes(self._pending_octets), run.start)
 
 

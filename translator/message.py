@@ -39,6 +39,8 @@ class Message:
     errors: list[Exception] = field(default_factory=list)  # DecodeError, SecurityError
     warnings: list[Any] = field(default_factory=list)  # errors.ExpertNote: decoded anyway
     partial: Any = None                   # the APDU decoded up to its error (``apdu`` is None)
+    whole: bool = False                   # stands for its parts too (``decode`` of segments):
+                                          # ``encode`` then gives every frame, theirs first
 
     # -- what a user asks first -------------------------------------------------------------
     @property

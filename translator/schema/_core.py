@@ -389,6 +389,8 @@ def build(schema: Construct, obj: Any, layer: str) -> bytes:
         raise EncodeError(f"{layer}: {str(e).splitlines()[-1]}") from None
     except (KeyError, TypeError, ValueError) as e:
         raise EncodeError(f"{layer}: missing or invalid field ({e})") from None
+    except RecursionError:  # the decoder refuses the same depth: one bound for both ways
+        raise EncodeError(f"{layer}: nested deeper than this encoder supports") from None
 
 
 class Octets(bytes):

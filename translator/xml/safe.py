@@ -22,8 +22,10 @@ __all__ = ["MAX_BYTES", "MAX_DEPTH", "parse"]
 MAX_BYTES = 16 * 1024 * 1024
 """Largest XML input accepted, in octets (checked before parsing)."""
 
-MAX_DEPTH = 200
-"""Deepest element nesting accepted (an A-XDR structure nests a level per element)."""
+MAX_DEPTH = 100
+"""Deepest element nesting accepted. An A-XDR array or structure nests one element per level,
+so this is about the nesting the decoder itself supports (beyond it the decoder says "a nesting
+depth this decoder supports"): whatever the XML reader accepts, the schemas can build."""
 
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)", re.IGNORECASE)
 _DECL_ENCODING = re.compile(r"^(\s*<\?xml[^>]*?)\s+encoding\s*=\s*(['\"])[^'\"]*\2", re.IGNORECASE)
