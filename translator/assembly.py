@@ -265,7 +265,7 @@ def decode_leniently(msg: Message, body: bytes, offset: int) -> None:
         msg.apdu, notes = _core.parse_lenient(Apdu, body, "apdu", offset, quirk_name)
     except DecodeError as e:
         msg.partial = getattr(e, "partial", None)
-        msg.errors.append(e)
+        msg.errors.append(e.with_traceback(None))   # kept: no frames held with it
         return
     msg.warnings.extend(ExpertNote("warning", layer, at, text) for at, layer, text in notes)
 

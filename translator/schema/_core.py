@@ -345,7 +345,8 @@ def parse_lenient(schema: Construct, data: bytes, layer: str, base: int = 0,
             first = first or e
             continue
         return obj, sorted((at, where or layer, text) for at, where, text in state["notes"])
-    raise first
+    # kept by messages long after: without its traceback it holds no frames (and no buffers)
+    raise first.with_traceback(None)
 
 
 def _finish_partial(value: Any, data: bytes, base: int, error: DecodeError) -> None:
