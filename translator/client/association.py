@@ -23,10 +23,11 @@ from typing import Any
 
 from ..errors import DecodeError, TranslatorError
 from ..schema._compile import fast_parse
-from ..schema._core import CountedArray, build, parse_lenient
+from ..schema._core import CountedArray, Length, build, parse, parse_lenient
 from ..schema.acse import component, quirk_name
 from ..schema.apdu import Apdu
 from ..schema.axdr import Data
+from ..schema.sn import ReadResponse
 from ..schema.xdlms import GetDataResult
 from ..security import SecurityContext, SecurityError, f_stoc, hls_verify, protect, unprotect
 from ..security.unprotecting import PROTECTED_NAMES, unprotect_message_apdu
@@ -119,6 +120,9 @@ _ALLOWED = {
     "released": set(),
     "closed": set(),
 }
+
+_RESULT_LIST = CountedArray(GetDataResult)
+"""What the joined data blocks of a GET-with-list carry: the list of Get-Data-Results."""
 
 _SERVICE_OVERHEAD = 32
 """Octets a block request adds around its raw data (header, descriptor, block number, ciphering
@@ -495,10 +499,10 @@ class Association:
         try:
             if pending.with_list:
                 results = tuple(_get_result(r) for r in
-                                CountedArray(GetDataResult).parse(raw))
+                                parse(_RESULT_LIST, raw, "xdlms"))
             else:
                 results = (GetResult(data=fast_parse(Data, raw, "axdr")),)
-        except (DecodeError, Exception) as e:  # a joined block that does not decode
+        except DecodeError as e:  # a joined block that does not decode
             raise AssociationError(f"the joined GET data blocks do not decode: {e}") from None
         return self._done(pending, results)
 
@@ -517,11 +521,10 @@ class Association:
             raw = b"".join(pending.blocks)
             try:
                 if pending.with_list:
-                    from ..schema.sn import ReadResponse
-                    body = ReadResponse.parse(raw)
+                    body = parse(ReadResponse, raw, "xdlms")
                 else:
                     return self._done(pending, (GetResult(data=fast_parse(Data, raw, "axdr")),))
-            except (DecodeError, Exception) as e:
+            except DecodeError as e:
                 raise AssociationError(f"the joined read data blocks do not decode: {e}") from None
         results = tuple(GetResult(data=r["value"]) if str(r["tag"]) == "data"
                         else GetResult(error=str(r["value"])) for r in body)
@@ -674,7 +677,6 @@ def _suite(security_control: int | None) -> int:
 
 
 def _count(n: int) -> bytes:
-    from ..schema._core import Length
     return Length.build(n)
 
 
