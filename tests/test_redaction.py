@@ -13,7 +13,7 @@ import subprocess
 import pytest
 
 from tests._vectors import data, vector
-from tests.test_capture import needs_tshark
+from tests.test_capture import BUNDLED, needs_tshark
 from tests.test_capture_security import read, tcp_capture
 from tests.test_cli import DLMS
 from translator import decode, from_xml, to_xml
@@ -129,3 +129,30 @@ def test_capture_outputs(tmp_path):
     r = subprocess.run([*base, "--to", "xml", "--show-keys"], capture_output=True, text=True,
                        timeout=120)
     assert r.returncode == 0 and _shows_key(r.stdout)
+
+
+@pytest.mark.skipif(DLMS is None, reason="the dlms console script is not installed")
+@pytest.mark.parametrize("to", ["text", "json"])
+def test_lls_password_is_redacted_in_decode_unless_show_keys(to):
+    """acse-aarq-23: an AARQ with LLS, password '12345678' (the vector's description). The
+    password is a secret of the user's even though it travels in clear: text and JSON show
+    its length only; --show-keys shows it."""
+    hexed = data("acse-aarq-23").hex()
+    shown = "3132333435363738" if to == "json" else "12345678"
+    out = subprocess.run([*DLMS, "decode", "--to", to, hexed], capture_output=True, text=True)
+    assert out.returncode == 0 and shown not in out.stdout.replace(" ", "")
+    assert "redacted (8 octets)" in out.stdout
+    out = subprocess.run([*DLMS, "decode", "--to", to, "--show-keys", hexed],
+                         capture_output=True, text=True)
+    assert shown in out.stdout.replace(" ", "").upper()
+
+
+@needs_tshark
+@pytest.mark.skipif(DLMS is None, reason="the dlms console script is not installed")
+def test_lls_password_is_redacted_in_capture_records():
+    """The andrebdo capture's AARQs carry LLS passwords (its note); jsonl and -v hide them."""
+    path = str(BUNDLED / "andrebdo_udp4059_hdlc_and_4_32_llc.pcap")
+    for options in (["--to", "jsonl"], ["-v"]):
+        out = subprocess.run([*DLMS, "capture", path, *options], capture_output=True, text=True)
+        assert "3031323334353637" not in out.stdout and '"01234567"' not in out.stdout
+        assert "redacted (8 octets)" in out.stdout

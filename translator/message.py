@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .errors import ChecksumError
-from .security.redaction import redacted
+from .security.redaction import password_redacted, redacted
 from .tree import Node, attach, nodes
 
 
@@ -112,6 +112,8 @@ class Message:
         for name, container in self.layers:
             if name == "plaintext" and not show_keys:
                 container = redacted(container)
+            elif name == "apdu" and not show_keys:
+                container = password_redacted(container)
             root.children.append(nodes(name, container, self._extra_span()
                                        if name == "extra_octets" else None))
         if self.warnings:  # offsets into the APDU's octets, as its spans

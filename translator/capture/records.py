@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from ..message import Message
-from ..security.redaction import redacted
+from ..security.redaction import password_redacted, redacted
 from ..tree import nodes, obis
 
 __all__ = [
@@ -237,7 +237,8 @@ class Record:
         if tree and self.apdu is not None:
             from ..views.jsonview import node_to_json
 
-            apdu = self.apdu if show_keys or self.plain is None else redacted(self.plain)
+            apdu = (self.apdu if show_keys else password_redacted(self.apdu)
+                    if self.plain is None else redacted(self.plain))
             out["apdu"] = node_to_json(nodes("apdu", apdu))
         elif tree and self.message is not None and self.message.partial is not None:
             from ..views.jsonview import node_to_json  # decoded up to its error, marked there
