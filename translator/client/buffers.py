@@ -3,6 +3,11 @@ frame is whole, octets out until the transport writes them, and long APDUs cut i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..stream.framing import Garbage
+
 __all__ = ["LinkBuffers", "segments"]
 
 
@@ -16,6 +21,25 @@ class LinkBuffers:
     def pending(self) -> bool:
         """Whether part of a frame is waiting for the rest (a server times it)."""
         return bool(self._buffer)
+
+    def _settled(self, data: bytes, finder: Callable[[bytes], Iterable[Any]], *,
+                 trailing_run_waits: bool) -> list[Any]:
+        """Append ``data`` and return, in order, the items (frames, non-frame runs) that no later
+        octet can change; what may still grow stays buffered: a frame cut by the end and, with
+        ``trailing_run_waits``, a run reaching the end (an HDLC flag there may open a frame)."""
+        self._buffer += bytes(data)
+        items = list(finder(self._buffer))
+        keep = len(self._buffer)
+        settled = []
+        for n, item in enumerate(items):
+            if type(item) is Garbage and (item.kind == "truncated" or (
+                    trailing_run_waits and n == len(items) - 1 and item.end == len(self._buffer))):
+                keep = item.start
+                break
+            keep = item.end
+            settled.append(item)
+        self._buffer = self._buffer[keep:]
+        return settled
 
     def data_to_send(self) -> bytes:
         """Every octet queued since the last call (then forgotten)."""

@@ -42,7 +42,12 @@ from .events import (
     ProtocolError,
 )
 
-__all__ = ["HdlcAddress", "HdlcLink"]
+__all__ = ["HdlcAddress", "HdlcLink", "find_plain_hdlc"]
+
+
+def find_plain_hdlc(buf: bytes) -> Any:
+    """HDLC frames as a TCP or serial link carries them (no octet stuffing)."""
+    return find_hdlc(buf, stuffed=False)
 
 MODULUS = 8  # sequence numbers of the basic (one-octet) control field
 ALL_STATIONS = 0x7F  # the 1-octet all-station (broadcast) address
@@ -211,26 +216,14 @@ class HdlcLink(LinkBuffers):
 
     def receive_data(self, data: bytes) -> list[Any]:
         """Feed octets from the server; a frame cut by the end of ``data`` waits for the rest."""
-        self._buffer += bytes(data)
         events: list[Any] = []
-        keep = len(self._buffer)
-        items = list(find_hdlc(self._buffer, stuffed=False))
-        for n, item in enumerate(items):
-            last = n == len(items) - 1
+        for item in self._settled(data, find_plain_hdlc, trailing_run_waits=True):
             if isinstance(item, Frame):
-                keep = item.end
                 self._frame_in(item, events)
-                continue
-            if item.kind == "truncated" or (last and item.end == len(self._buffer)):
-                # the rest of a frame (or a frame whose closing flag is still on its way)
-                keep = item.start
-                break
-            keep = item.end
-            if item.kind != "fill":
+            elif item.kind != "fill":
                 events.append(LinkWarning(
                     f"{item.end - item.start} octet(s) that are no HDLC frame were discarded "
                     f"({item.error.expected}, got {item.error.got})"))
-        self._buffer = self._buffer[keep:]
         if len(self._buffer) > MAX_BUFFER:
             events.append(LinkWarning(f"{len(self._buffer)} octets without a whole frame were "
                                       "discarded"))

@@ -45,12 +45,9 @@ class WrapperLink(LinkBuffers):
 
     def receive_data(self, data: bytes) -> list[Any]:
         """Feed octets from the server; one ``ApduReceived`` per whole frame."""
-        self._buffer += bytes(data)
         events: list[Any] = []
-        keep = len(self._buffer)
-        for item in find_wrapper(self._buffer):
+        for item in self._settled(data, find_wrapper, trailing_run_waits=False):
             if isinstance(item, Frame):
-                keep = item.end
                 frame = item.frame
                 if (frame.source_wport, frame.destination_wport) != (self.server_wport,
                                                                       self.client_wport):
@@ -61,14 +58,9 @@ class WrapperLink(LinkBuffers):
                     continue
                 events.append(ApduReceived(bytes(frame.apdu), False, (item.build(),)))
                 continue
-            if item.kind == "truncated":
-                keep = item.start
-                break
-            keep = item.end
             events.append(ProtocolError(
                 f"{item.end - item.start} octet(s) that are no wrapper frame "
                 f"({item.error.expected}, got {item.error.got})", remote=True))
-        self._buffer = self._buffer[keep:]
         if len(self._buffer) > MAX_BUFFER:
             events.append(ProtocolError("more octets than one wrapper frame holds without a "
                                         "whole frame", remote=True))

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..client.buffers import LinkBuffers, segments
 from ..client.events import ApduReceived, LinkEstablished, LinkReleased, ProtocolError
-from ..client.hdlc import HdlcAddress
+from ..client.hdlc import HdlcAddress, find_plain_hdlc
 from ..errors import DecodeError
 from ..schema.hdlc import (
     DEFAULT_PARAMETERS,
@@ -34,7 +34,7 @@ from ..schema.hdlc import (
     parse_parameters,
 )
 from ..schema.llc import LLC_COMMAND, LLC_RESPONSE
-from ..stream.framing import Frame, find_hdlc
+from ..stream.framing import Frame
 
 __all__ = ["ServerHdlcLink"]
 
@@ -68,21 +68,11 @@ class ServerHdlcLink(LinkBuffers):
     # --- in ------------------------------------------------------------------------------
 
     def receive_data(self, data: bytes) -> list[Any]:
-        self._buffer += bytes(data)
         events: list[Any] = []
-        keep = len(self._buffer)
-        items = list(find_hdlc(self._buffer, stuffed=False))
-        for n, item in enumerate(items):
-            if isinstance(item, Frame):
-                keep = item.end
-                if item.ok:
-                    self._frame_in(item.frame, events)
-                continue
-            if item.kind == "truncated" or (n == len(items) - 1 and item.end == len(self._buffer)):
-                keep = item.start
-                break
-            keep = item.end   # garbage or fill between frames: skipped, as on a real line
-        self._buffer = self._buffer[keep:]
+        for item in self._settled(data, find_plain_hdlc, trailing_run_waits=True):
+            # garbage or fill between frames is skipped, as on a real line
+            if isinstance(item, Frame) and item.ok:
+                self._frame_in(item.frame, events)
         if len(self._buffer) > MAX_BUFFER:
             self._buffer = b""
             events.append(ProtocolError(f"more than {MAX_BUFFER} octets without a whole frame"))

@@ -36,34 +36,26 @@ class ServerWrapperLink(LinkBuffers):
     def receive_data(self, data: bytes) -> list[Any]:
         """``ApduReceived`` per whole frame; ``ProtocolError`` for octets that are no frame or a
         frame too long (the caller drops the connection)."""
-        self._buffer += bytes(data)
         events: list[Any] = []
-        keep = len(self._buffer)
-        for item in find_wrapper(self._buffer):
+        for item in self._settled(data, find_wrapper, trailing_run_waits=False):
             if isinstance(item, Frame):
-                keep = item.end
                 frame = item.frame
                 self.client_wport = frame.source_wport
                 self.server_wport = frame.destination_wport
                 events.append(ApduReceived(bytes(frame.apdu), False, ()))
                 continue
-            if item.kind == "truncated":
-                keep = item.start
-                head = self._buffer[item.start:item.start + WRAPPER_HEADER_LENGTH]
-                if len(head) == WRAPPER_HEADER_LENGTH:
-                    length = _HEADER.parse(head).length
-                    if length > self.max_apdu:
-                        events.append(ProtocolError(
-                            f"a wrapper frame announcing {length} octets (this meter takes "
-                            f"{self.max_apdu} at most)"))
-                        self._buffer = b""
-                        return events
-                break
             events.append(ProtocolError(f"{item.end - item.start} octet(s) that are no wrapper "
                                         f"frame ({item.error.expected})"))
             self._buffer = b""
             return events
-        self._buffer = self._buffer[keep:]
+        head = self._buffer[:WRAPPER_HEADER_LENGTH]   # a frame still arriving starts there
+        if len(head) == WRAPPER_HEADER_LENGTH:
+            length = _HEADER.parse(head).length
+            if length > self.max_apdu:
+                events.append(ProtocolError(
+                    f"a wrapper frame announcing {length} octets (this meter takes "
+                    f"{self.max_apdu} at most)"))
+                self._buffer = b""
         return events
 
     def send_apdu(self, apdu: bytes) -> None:
