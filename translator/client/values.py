@@ -15,7 +15,7 @@ from typing import Any
 
 from ..schema._core import build
 from ..schema.axdr import AXDR_TAGS, FIXED_SIZES, Data
-from ..schema.cosem_datetime import to_datetime
+from ..schema.cosem_datetime import DateTime, to_datetime
 
 __all__ = ["data_tree", "data_octets", "to_python", "ValueSpecError"]
 
@@ -51,7 +51,7 @@ def to_python(data: Mapping[str, Any]) -> Any:
         bits = "".join(f"{octet:08b}" for octet in value["octets"])
         return bits[: int(value["bit_count"])]
     if tag == "date_time":
-        return to_datetime(value) or bytes(build(Data, data, "axdr")[2:])
+        return to_datetime(value) or build(DateTime, value, "axdr")   # its 12 octets
     if tag == "compact_array":
         return [to_python_row(row) for row in value["array_contents"]]
     return value if not isinstance(value, float) else float(value)

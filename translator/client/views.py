@@ -109,20 +109,17 @@ def profile_rows(data: Any) -> list[list[Any]]:
 
 
 def _cell(cell: Any) -> Any:
-    value = to_python(cell)
-    if str(cell["tag"]) == "octet_string" and len(value) == 12:
-        moment = _date_time(value)
-        if moment is not None:
-            return moment
-    return value
+    parsed = _date_time(cell)
+    moment = None if parsed is None else to_datetime(parsed)
+    return to_python(cell) if moment is None else moment
 
 
-def _date_time(octets: bytes) -> Any:
-    try:
-        parsed = parse(DateTime, octets, "axdr")
-    except Exception:
+def _date_time(data: Any) -> Any:
+    """The COSEM date-time an octet string of 12 octets holds (clock time, capture times are sent
+    so), decoded by its schema; None for any other value."""
+    if str(data["tag"]) != "octet_string" or len(data["value"]) != 12:
         return None
-    return to_datetime(parsed)
+    return parse(DateTime, bytes(data["value"]), "axdr")
 
 
 def scaled(value: Any, scaler_unit: Any) -> tuple[Any, str | None]:
@@ -138,17 +135,11 @@ def scaled(value: Any, scaler_unit: Any) -> tuple[Any, str | None]:
 
 def render(data: Any) -> str:
     """One line for a ``Data`` tree: numbers, text, hex octets, date-times in ISO 8601."""
-    tag = str(data["tag"])
-    value = to_python(data)
-    if tag == "octet_string" and len(value) == 12:
-        try:
-            parsed = parse(DateTime, value, "axdr")
-        except Exception:
-            parsed = None
-        if parsed is not None:
-            moment = to_datetime(parsed)
-            return moment.isoformat() if moment is not None else describe_date_time(parsed)
-    return _plain(value)
+    parsed = _date_time(data)
+    if parsed is not None:
+        moment = to_datetime(parsed)
+        return moment.isoformat() if moment is not None else describe_date_time(parsed)
+    return _plain(to_python(data))
 
 
 def _plain(value: Any) -> str:
