@@ -11,9 +11,10 @@ import datetime as _dt
 from typing import Any
 
 from ..cosem.obis import ObisCode
-from ..schema._core import build, parse
-from ..schema.cosem_datetime import DateTime, describe_date_time, to_datetime
-from ..tables import load_json
+from ..schema._core import build
+from ..schema.cosem_datetime import DateTime, to_datetime
+from ..views.values import data_text as render
+from ..views.values import date_time_of, scaled
 from .values import to_python
 
 __all__ = ["date_time_octets", "object_list", "sn_object_list", "profile_rows", "render", "scaled",
@@ -109,46 +110,6 @@ def profile_rows(data: Any) -> list[list[Any]]:
 
 
 def _cell(cell: Any) -> Any:
-    parsed = _date_time(cell)
+    parsed = date_time_of(cell)
     moment = None if parsed is None else to_datetime(parsed)
     return to_python(cell) if moment is None else moment
-
-
-def _date_time(data: Any) -> Any:
-    """The COSEM date-time an octet string of 12 octets holds (clock time, capture times are sent
-    so), decoded by its schema; None for any other value."""
-    if str(data["tag"]) != "octet_string" or len(data["value"]) != 12:
-        return None
-    return parse(DateTime, bytes(data["value"]), "axdr")
-
-
-def scaled(value: Any, scaler_unit: Any) -> tuple[Any, str | None]:
-    """``value`` times 10^scaler with its unit name, from a Register's scaler_unit tree."""
-    scaler, unit = to_python(scaler_unit)
-    units = load_json("classes.json")["units"]
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = value * 10 ** scaler
-        if isinstance(value, float):
-            value = round(value, max(0, -scaler))
-    return value, units.get(str(unit))
-
-
-def render(data: Any) -> str:
-    """One line for a ``Data`` tree: numbers, text, hex octets, date-times in ISO 8601."""
-    parsed = _date_time(data)
-    if parsed is not None:
-        moment = to_datetime(parsed)
-        return moment.isoformat() if moment is not None else describe_date_time(parsed)
-    return _plain(to_python(data))
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.hex().upper()
-    if isinstance(value, list):
-        return "[" + ", ".join(_plain(v) for v in value) + "]"
-    if isinstance(value, _dt.datetime):
-        return value.isoformat()
-    if value is None:
-        return "null"
-    return str(value)
