@@ -27,3 +27,11 @@ def frames(vid: str) -> list[bytes]:
 
 def by_layer(*layers: str) -> list[dict]:
     return [v for v in _ALL if v["layer"] in layers]
+
+
+def with_password(xml: str, password: bytes) -> str:
+    """An XML view whose LLS password was redacted, with the password put back in ``Value`` as
+    its owner would do before encoding it."""
+    redacted = f'Value="{"00" * len(password)}" dt:redacted="password"'
+    assert redacted in xml, "no redacted password of that length in the view"
+    return xml.replace(redacted, f'Value="{password.hex().upper()}"')

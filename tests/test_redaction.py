@@ -12,7 +12,7 @@ import subprocess
 
 import pytest
 
-from tests._vectors import data, vector
+from tests._vectors import data, vector, with_password
 from tests.test_capture import BUNDLED, needs_tshark
 from tests.test_capture_security import read, tcp_capture
 from tests.test_cli import DLMS
@@ -68,17 +68,26 @@ def test_text_view(tmp_path):
         assert _shows_key(path.read_text()) is expect
 
 
+PASSWORD = b"12345678"
+"""The LLS password of the Green Book AARQ (the vector's description)."""
+
+
 def test_xml_zeroes_the_key_names_it_and_still_round_trips():
+    """The dedicated key is zeroed in the deciphered view (the ciphered octets still hold it);
+    the LLS password, which no other octets hold, is zeroed and encode asks for it back."""
     msg = decode(data(VID), keys=_keys())
     hidden, shown = to_xml(msg), to_xml(msg, show_keys=True)
     assert not _shows_key(hidden) and _shows_key(shown)
     assert 'redacted="dedicated_key"' in hidden and "redacted=" not in shown
     assert '<DedicatedKey Value="00000000000000000000000000000000" />' in hidden
-    assert from_xml(hidden) == from_xml(shown) == data(VID)
+    assert PASSWORD.hex().upper() not in hidden and PASSWORD.hex().upper() in shown
+    with pytest.raises(XmlError, match="LLS password was redacted"):
+        from_xml(hidden)
+    assert from_xml(with_password(hidden, PASSWORD)) == from_xml(shown) == data(VID)
 
 
 def test_an_edited_redacted_view_is_still_refused():
-    hidden = to_xml(decode(data(VID), keys=_keys()))
+    hidden = with_password(to_xml(decode(data(VID), keys=_keys())), PASSWORD)
     edited = hidden.replace('<ProposedMaxPduSize Value="04B0" />',
                             '<ProposedMaxPduSize Value="04B1" />')
     assert edited != hidden
@@ -132,16 +141,20 @@ def test_capture_outputs(tmp_path):
 
 
 @pytest.mark.skipif(DLMS is None, reason="the dlms console script is not installed")
-@pytest.mark.parametrize("to", ["text", "json"])
+@pytest.mark.parametrize("to", ["text", "json", "simple"])
 def test_lls_password_is_redacted_in_decode_unless_show_keys(to):
     """acse-aarq-23: an AARQ with LLS, password '12345678' (the vector's description). The
     password is a secret of the user's even though it travels in clear: text and JSON show
     its length only; --show-keys shows it."""
     hexed = data("acse-aarq-23").hex()
-    shown = "3132333435363738" if to == "json" else "12345678"
+    shown = "12345678" if to == "text" else "3132333435363738"
     out = subprocess.run([*DLMS, "decode", "--to", to, hexed], capture_output=True, text=True)
     assert out.returncode == 0 and shown not in out.stdout.replace(" ", "")
-    assert "redacted (8 octets)" in out.stdout
+    assert ('dt:redacted="password"' if to == "simple" else "redacted (8 octets)") in out.stdout
+    if to == "simple":  # encode refuses the zeros rather than send a password nobody gave
+        back = subprocess.run([*DLMS, "encode"], input=out.stdout, capture_output=True, text=True)
+        assert back.returncode == 1 and "LLS password was redacted" in back.stderr
+        assert len(back.stderr.strip().splitlines()) == 1
     out = subprocess.run([*DLMS, "decode", "--to", to, "--show-keys", hexed],
                          capture_output=True, text=True)
     assert shown in out.stdout.replace(" ", "").upper()

@@ -14,6 +14,7 @@ from ..errors import DecodeError
 from ..schema import _core, initiate
 from ..schema.acse import XdlmsApdu
 from ..schema.apdu import Apdu
+from ..security.redaction import Redacted
 from . import widths
 from .context import OutCtx, fail, ours, value_of
 from .formats import Format, hexstr, parse_hex
@@ -156,6 +157,11 @@ class AuthenticationValue(Format):
     def write(self, value, el, ctx):
         choice = str(value["tag"])
         inner = value["value"]
+        if isinstance(inner, Redacted):  # the LLS password: zeros, and a mark encode refuses
+            el.set("Value", hexstr(bytes(inner.length)))
+            ctx.mark(el, "redacted", "password")
+            _mark_widths(value, el, ctx)
+            return
         if choice == "bitstring":
             octets = bytes([int(inner["unused_bits"])]) + bytes(inner["bits"])
         else:
@@ -166,6 +172,9 @@ class AuthenticationValue(Format):
         _mark_widths(value, el, ctx)
 
     def read(self, el, cur, ctx):
+        if ours(el, "redacted") is not None:
+            raise fail(el, "the LLS password was redacted when this XML was written: put it in "
+                           "Value and drop dt:redacted, or decode with --show-keys")
         octets = parse_hex(el, value_of(el))
         choice = ours(el, "choice") or "charstring"
         if choice not in ("charstring", "bitstring", "external", "other"):

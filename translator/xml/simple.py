@@ -16,6 +16,7 @@ from ..message import Message
 from ..schema import _core
 from ..schema.apdu import Apdu
 from ..schema.axdr import Data
+from ..security.redaction import password_redacted
 from . import deciphered, safe
 from .context import Cursor, InCtx, OutCtx, fail, ours, value_of
 from .data import DATA
@@ -42,8 +43,9 @@ def _is_segment(item: Any) -> bool:
     return item.layer == "mbus" and f.get("last_segment") is False
 
 
-def _body(msg: Message, item: Any) -> Body:
-    """What one frame of ``msg`` shows: its APDU, its GBT block, a segment, parameters or raw."""
+def _body(msg: Message, item: Any, show_keys: bool = False) -> Body:
+    """What one frame of ``msg`` shows: its APDU, its GBT block, a segment, parameters or raw
+    (an AARQ's LLS password redacted unless ``show_keys``)."""
     if msg.blocks:  # the last block of a sequence: the frame holds that block, not the join
         return Body("apdu", msg.blocks[-1])
     if msg.parts or (msg.apdu is None and (msg.part_of is not None or _is_segment(item))):
@@ -51,7 +53,7 @@ def _body(msg: Message, item: Any) -> Body:
     if msg.parameters is not None:
         return Body("parameters", parameters=msg.parameters)
     if msg.apdu is not None and not msg.warnings:
-        return Body("apdu", msg.apdu)
+        return Body("apdu", msg.apdu if show_keys else password_redacted(msg.apdu))
     return Body("raw")  # lengths that disagree have no place in the dialect: raw, commented
 
 
@@ -90,17 +92,18 @@ def _message_elements(msg: Message, ctx: OutCtx, whole: bool) -> list:
         if msg.apdu is None or msg.warnings:
             el = holder.add(El(RAW, {"Value": hexstr(msg.apdu_bytes or msg.raw[3 if msg.llc else 0:])}))
         else:
-            el = TABLES.apdu_write(msg.apdu, holder, ctx, need_el=msg.llc is not None)
+            apdu = msg.apdu if ctx.show_keys else password_redacted(msg.apdu)
+            el = TABLES.apdu_write(apdu, holder, ctx, need_el=msg.llc is not None)
         if msg.llc is not None:
             ctx.mark(el, "llc", hexstr(msg.raw[:3]))
         return holder.children + _unshown(msg, ctx) + _expert(msg)
     if not msg.parts and len(msg.frames) == 1 and ctx.deciphered is None and not (
             ctx.comments and msg.apdu is not None and msg.blocks):  # one frame alone
         item = msg.frames[0]
-        return [frame_element(item, _body(msg, item), ctx)] + _expert(msg)
+        return [frame_element(item, _body(msg, item, ctx.show_keys), ctx)] + _expert(msg)
     parts = msg.parts if whole else []
-    pairs = [(f, _body(p, f)) for p in parts for f in p.frames]
-    pairs += [(f, _body(msg, f)) for f in msg.frames]
+    pairs = [(f, _body(p, f, ctx.show_keys)) for p in parts for f in p.frames]
+    pairs += [(f, _body(msg, f, ctx.show_keys)) for f in msg.frames]
     out: list = [frame_element(item, body, ctx) for item, body in pairs]
     if ctx.comments and msg.apdu is not None and (msg.parts or msg.blocks):
         out.append(Comment(f"joined from {len(msg.parts) + 1} frames: {msg.service}, "
