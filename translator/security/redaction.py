@@ -7,8 +7,9 @@ The API keeps the cleartext whole (``msg.security.apdu``); views replace the sec
 ``Redacted`` marker (XML: zeros, see ``blanked``) and show them only with ``show_keys``. Octets
 seen in clear on the wire are never hidden: they are no secret of ours, and views of them must
 stay byte-exact. The one exception is the LLS password: sent in clear by design, it is still a
-secret of the user's, so text, JSON and capture views show it as ``Redacted`` too (the XML view,
-which must encode back to the octets, keeps it).
+secret of the user's, so text, JSON and capture views show it as ``Redacted`` too, and the XML
+view writes zeros marked ``dt:redacted="password"``, which ``from_xml`` refuses until the user
+puts the password back (no other octets hold it, unlike a deciphered key).
 """
 
 from __future__ import annotations
