@@ -96,6 +96,7 @@ def test_access_under_tag_00_without_keys_stays_ciphered_with_its_warning():
     assert not msg.errors and msg.security is None
     assert msg.apdu["body"]["invocation_counter"] == 6
     assert TAG_00_NAME in msg.warnings[0].text
+    assert msg.service == "glo_access"  # named for what it is, not the tag's number
     assert encode(msg) == ACCESS_REQUEST
 
 
@@ -133,6 +134,24 @@ def test_htanwar_captures_have_no_errors_with_the_keys_of_their_notes(name):
     for record in records:
         if record.message is not None and record.message.framing != "garbage":
             assert encode(record.message) == record.message.raw
+
+
+@needs_tshark
+def test_stats_count_the_messages_with_warnings(tmp_path):
+    """The issue names the quirks of htanwar_wrapper_tcp4063_hls_gmac_glo.pcap: packets 9-10
+    (ACCESS under tag 0x00) and the closing RLRE (266); --stats counts and samples them."""
+    import json
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", "translator", "capture", "--stats", "--to", "jsonl",
+                          str(capture_path("htanwar_wrapper_tcp4063_hls_gmac_glo.pcap"))],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    stats = json.loads(out.stdout)
+    assert stats["errors"] == 0 and stats["warnings"] == 3
+    assert [s.split(":", 1)[0] for s in stats["warning_samples"]] == ["#9", "#10", "#266"]
+    assert stats["services"]["GloAccess"] == 2
 
 
 def test_a_segment_that_starts_with_00_is_no_quirk():

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from .errors import ChecksumError
+from .schema.protection import QUIRK_NAMES
 from .security.redaction import password_redacted, redacted
 from .tree import Node, attach, nodes
 
@@ -64,14 +65,9 @@ class Message:
     @property
     def service(self) -> str | None:
         """The APDU's service name, e.g. ``get_request_normal``, ``aarq``, ``data_notification``."""
-        apdu = self.apdu
-        if apdu is None or self.framing == "data":
+        if self.apdu is None or self.framing == "data":
             return None
-        name = str(apdu.get("tag"))
-        body = apdu.get("body")
-        if isinstance(body, dict) and "tag" in body and _is_service_choice(name):
-            return str(body["tag"])
-        return name
+        return apdu_service(self.apdu)
 
     @property
     def invoke_id(self) -> int | None:
@@ -183,5 +179,16 @@ _SERVICE_CHOICES = {
 }
 
 
-def _is_service_choice(name: str) -> bool:
-    return name in _SERVICE_CHOICES
+def apdu_service(apdu: Any) -> str | None:
+    """The service of a decoded APDU container: the CHOICE alternative for get/set/action, the
+    APDU's name otherwise (a quirk tag's service when the schema kept its number)."""
+    if not isinstance(apdu, dict) or "tag" not in apdu:
+        return None
+    tag = apdu["tag"]
+    if isinstance(tag, int) and not isinstance(tag, str):  # a tag the Enum has no name for
+        return QUIRK_NAMES.get(int(tag), f"apdu_0x{int(tag):02X}")
+    name = str(tag)
+    body = apdu.get("body")
+    if name in _SERVICE_CHOICES and isinstance(body, dict) and "tag" in body:
+        return str(body["tag"])
+    return name

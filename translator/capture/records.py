@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from ..message import Message
+from ..message import Message, apdu_service
 from ..security.redaction import password_redacted, redacted
 from ..tree import nodes, obis
 
@@ -34,10 +34,6 @@ SERVER_TO_CLIENT = "server_to_client"
 _ACRONYMS = {"aarq": "AARQ", "aare": "AARE", "rlrq": "RLRQ", "rlre": "RLRE", "snrm": "SNRM",
              "ua": "UA", "rr": "RR", "rnr": "RNR", "rej": "REJ", "srej": "SREJ", "disc": "DISC",
              "dm": "DM", "frmr": "FRMR", "ui": "UI", "i": "I"}
-_SERVICE_CHOICES = {"get_request", "get_response", "set_request", "set_response",
-                    "action_request", "action_response"}
-
-
 @lru_cache(maxsize=1024)
 def service_name(name: str | None) -> str | None:
     """``get_request_normal`` -> ``GetRequestNormal``; ACSE and HDLC names stay acronyms."""
@@ -46,17 +42,6 @@ def service_name(name: str | None) -> str | None:
     if name in _ACRONYMS:
         return _ACRONYMS[name]
     return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
-
-
-def apdu_service(apdu: Any) -> str | None:
-    """The service of a decoded APDU container (the CHOICE alternative for get/set/action)."""
-    if not isinstance(apdu, dict) or "tag" not in apdu:
-        return None
-    name = str(apdu["tag"])
-    body = apdu.get("body")
-    if name in _SERVICE_CHOICES and isinstance(body, dict) and "tag" in body:
-        return str(body["tag"])
-    return name
 
 
 def find_field(container: Any, key: str, depth: int = 4) -> Any:
@@ -323,6 +308,8 @@ class Stats:
         self.errors = 0
         self.services: Counter[str] = Counter()
         self.error_samples: list[str] = []
+        self.warnings = 0                        # messages decoded with expert warnings
+        self.warning_samples: list[str] = []
         self.associations: list[dict[str, Any]] = []
         self.associations_total = 0
         self.findings: Counter[str] = Counter()
@@ -348,6 +335,11 @@ class Stats:
             self.errors += 1
             if len(self.error_samples) < 20:
                 self.error_samples.append(f"#{record.number}: {record.error}")
+        warnings = record.message.warnings if record.message is not None else ()
+        if warnings:
+            self.warnings += 1
+            if len(self.warning_samples) < 20:
+                self.warning_samples.append(f"#{record.number}: {warnings[0]}")
         if record.latency is not None:
             self.latency.add(record.latency)
         for finding in record.findings:
@@ -390,6 +382,8 @@ class Stats:
             "messages": self.messages,
             "errors": self.errors,
             "error_samples": self.error_samples,
+            "warnings": self.warnings,
+            "warning_samples": self.warning_samples,
             "services": dict(self.services.most_common()),
             "latency": self.latency.to_dict(),
             "dlms_streams": self.dlms_streams,
@@ -408,7 +402,8 @@ class Stats:
     def to_text(self) -> str:
         d = self.to_dict()
         lines = [(f"packets {d['packets']}, DLMS messages {d['messages']}, errors {d['errors']}, "
-                  f"DLMS streams {d['dlms_streams']}, associations {d['associations_total']}")]
+                  f"warnings {d['warnings']}, DLMS streams {d['dlms_streams']}, "
+                  f"associations {d['associations_total']}")]
         if d["skipped_packets"]:
             skipped = ", ".join(f"{k} {v}" for k, v in d["skipped_packets"].items())
             lines.append(f"skipped (not DLMS): {sum(self.skipped.values())} packets "
@@ -435,6 +430,10 @@ class Stats:
             lines.append("")
             lines.append("errors:")
             lines.extend(f"  {s}" for s in self.error_samples)
+        if self.warning_samples:
+            lines.append("")
+            lines.append("warnings:")
+            lines.extend(f"  {s}" for s in self.warning_samples)
         return "\n".join(lines)
 
 

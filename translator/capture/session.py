@@ -437,6 +437,8 @@ class Session:
         name = str(apdu.get("tag"))
         header = None
         quirk = apdu.get("tag") in QUIRK_APDUS  # a ciphered ACCESS under tag 0x00
+        if quirk:
+            name = apdu_service(apdu)
         if (name in PROTECTED_NAMES or quirk) and name != "general_signing":
             try:
                 header = security_header(apdu["body"])

@@ -33,7 +33,7 @@ __all__ = [
     "GeneralGloCiphering", "GeneralDedCiphering", "GeneralCiphering", "GeneralSigning",
     "KeyInfo", "KeyId", "KekId", "AUTHENTICATION_TAG_LENGTH", "GLOBAL_TAGS",
     "DEDICATED_TAGS", "GENERAL_TAGS", "UNPROTECTED_TAG", "SecurityHeader", "security_header",
-    "security_control_octet", "QUIRK_APDUS",
+    "security_control_octet", "QUIRK_APDUS", "QUIRK_NAMES",
 ]
 
 AUTHENTICATION_TAG_LENGTH = 12
@@ -193,6 +193,9 @@ QUIRK_APDUS: dict[int, tuple[str, c.Construct]] = {
 """Tags no protected APDU has that a real stack sends with a glo- body (Gurux ciphers its
 ACCESS-Request/-Response so, there being no glo- tag for ACCESS): read by lenient decodes only,
 with a warning naming the quirk."""
+
+QUIRK_NAMES: dict[int, str] = {0x00: "glo_access"}
+"""The service a quirk tag stands for until deciphering names the request or response."""
 
 
 class SecurityHeader(NamedTuple):
