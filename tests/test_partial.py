@@ -14,7 +14,7 @@ import pytest
 
 from tests._vectors import data
 from tests.test_capture import capture_path, needs_tshark
-from translator import decode, decode_all, encode, to_xml
+from translator import decode, decode_all, encode, from_xml, to_xml
 from translator.capture import read_capture
 from translator.tree import Node
 from translator.views.jsonview import message_to_json
@@ -153,3 +153,21 @@ def test_gbt_errors_keep_each_block(vid):
     assert any(m.errors for m in msgs)
     assert all(m.blocks or str(m.apdu["tag"]) == "general_block_transfer" for m in msgs)
     assert b"".join(map(encode, msgs)) == raw
+
+
+# Packet 11 of brno_hdlc_tcp4060_bad_apdu_tag.pcapng (its note: "request with APDU tag 0xC5 in
+# place of 0xC0"): a complete Set-Response (C5 01 C1 00) and the GET's remaining 9 octets.
+BAD_TAG_FRAME = bytes.fromhex("7ea0190321326fd8e6e600c501c1000f0000280000ff020088407e")
+
+
+@pytest.mark.parametrize("layer", [None, "apdu"])
+def test_xml_keeps_the_octets_after_a_complete_apdu(layer):
+    """The XML view shows the APDU, then the extra octets in <dt:Extra> with the error beside
+    them, and encodes back to the input (in a frame, and as a bare APDU)."""
+    raw = BAD_TAG_FRAME if layer is None else BAD_TAG_FRAME[11:-3]
+    msg = decode(raw, layer=layer, strict=False)
+    assert msg.extra == bytes.fromhex("0f0000280000ff0200") and msg.errors
+    xml = to_xml(msg)
+    assert '<dt:Extra Value="0F0000280000FF0200" />' in xml and "<SetResponseNormal>" in xml
+    assert "got 9 extra octet(s)" in xml
+    assert from_xml(xml) == raw

@@ -24,9 +24,9 @@ from ..schema.hdlc import (
 from ..schema.llc import LLC_COMMAND, LLC_RESPONSE, llc_length
 from ..schema.mbus import MBUS_ACK, MBUS_LONG_START, MBUS_SHORT_START, MbusFrame
 from ..schema.wrapper import WrapperFrame
-from .context import Cursor, InCtx, OutCtx, fail, ours, value_of
+from .context import OUR, Cursor, InCtx, OutCtx, fail, ours, value_of
 from .formats import hexstr, num_parse, parse_hex
-from .spec import simple_spec
+from .spec import NS_PREFIX, simple_spec
 from .writer import El
 
 __all__ = ["ENVELOPES", "Body", "frame_element", "read_frame"]
@@ -50,12 +50,33 @@ _PARAM_WIDTHS = _H["parameter_widths"]
 class Body:
     """What a frame carries, as decided from its message: kind and content."""
 
-    __slots__ = ("apdu", "kind", "parameters")
+    __slots__ = ("apdu", "extra", "kind", "parameters")
 
-    def __init__(self, kind: str, apdu: Any = None, parameters: Any = None) -> None:
+    def __init__(self, kind: str, apdu: Any = None, parameters: Any = None,
+                 extra: bytes = b"") -> None:
         self.kind = kind            # "apdu", "parameters", "next", "raw", "none"
         self.apdu = apdu            # decoded APDU container {tag, body} for "apdu"
         self.parameters = parameters
+        self.extra = extra          # octets after the complete APDU (an error, kept)
+
+
+EXTRA = "Extra"
+"""``<dt:Extra Value=".."/>`` after an APDU: octets that followed it in the frame (no element of
+the dialect has room for them, and encode must give them back)."""
+
+
+def extra_element(extra: bytes, ctx: OutCtx) -> El:
+    ctx.ns_used = True
+    return El(f"{NS_PREFIX}:{EXTRA}", {"Value": hexstr(extra)})
+
+
+def read_extra(cur: Cursor) -> bytes:
+    """The octets of a ``<dt:Extra>`` at the cursor (taken), or nothing."""
+    el = cur.peek()
+    if el is None or el.tag != OUR + EXTRA:
+        return b""
+    cur.take()
+    return parse_hex(el, value_of(el))
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -110,6 +131,8 @@ def _pdu(body: Body, payload: bytes, ctx: OutCtx) -> tuple[El | None, str | None
     if body.kind == "apdu":
         pdu = El(PDU, container=True)
         ctx.tables.apdu_write(body.apdu, pdu, ctx)
+        if body.extra:
+            pdu.add(extra_element(body.extra, ctx))
         name = str(body.apdu["tag"])
         block = body.apdu["body"].get("block_number") if name == "general_block_transfer" else None
         return pdu, name, block
@@ -134,8 +157,9 @@ def _apdu_bytes(pdu: Any, ctx: InCtx) -> tuple[bytes, str | None, int | None]:
         data = parse_hex(child, value_of(child))
         return data, _name_of_raw(data), None
     apdu = ctx.tables.apdu_read(cur, pdu, ctx)
+    extra = read_extra(cur)
     cur.done()
-    data = _core.build(Apdu, apdu, "apdu")
+    data = _core.build(Apdu, apdu, "apdu") + extra
     block = apdu["body"].get("block_number") if apdu["tag"] == "general_block_transfer" else None
     return data, apdu["tag"], block
 

@@ -20,7 +20,7 @@ from ..security.redaction import password_redacted
 from . import deciphered, safe
 from .context import Cursor, InCtx, OutCtx, fail, ours, value_of
 from .data import DATA
-from .envelope import ENVELOPES, Body, frame_element, read_frame
+from .envelope import ENVELOPES, Body, extra_element, frame_element, read_extra, read_frame
 from .formats import hexstr, parse_hex
 from .nodes import TABLES
 from .spec import NS, NS_PREFIX, simple_spec
@@ -53,7 +53,8 @@ def _body(msg: Message, item: Any, show_keys: bool = False) -> Body:
     if msg.parameters is not None:
         return Body("parameters", parameters=msg.parameters)
     if msg.apdu is not None and not msg.warnings:
-        return Body("apdu", msg.apdu if show_keys else password_redacted(msg.apdu))
+        return Body("apdu", msg.apdu if show_keys else password_redacted(msg.apdu),
+                    extra=msg.extra)
     return Body("raw")  # lengths that disagree have no place in the dialect: raw, commented
 
 
@@ -81,7 +82,7 @@ def message_elements(msg: Message, ctx: OutCtx, whole: bool = True) -> list[El]:
 def _expert(msg: Message) -> list:
     """Comments saying why an APDU shown raw is so: the warnings of lengths that disagree with
     their content, the error of a partial decode (each naming its offset)."""
-    if not msg.warnings and msg.partial is None:
+    if not msg.warnings and msg.partial is None and not msg.extra:
         return []
     return [Comment(str(w)) for w in msg.warnings] + [Comment(f"error: {e}") for e in msg.errors]
 
@@ -93,7 +94,12 @@ def _message_elements(msg: Message, ctx: OutCtx, whole: bool) -> list:
             el = holder.add(El(RAW, {"Value": hexstr(msg.apdu_bytes or msg.raw[3 if msg.llc else 0:])}))
         else:
             apdu = msg.apdu if ctx.show_keys else password_redacted(msg.apdu)
-            el = TABLES.apdu_write(apdu, holder, ctx, need_el=msg.llc is not None)
+            if msg.extra:  # the APDU and the octets after it, together in a <PDU>
+                pdu = holder.add(El(PDU, container=True))
+                el = TABLES.apdu_write(apdu, pdu, ctx, need_el=True)
+                pdu.add(extra_element(msg.extra, ctx))
+            else:
+                el = TABLES.apdu_write(apdu, holder, ctx, need_el=msg.llc is not None)
         if msg.llc is not None:
             ctx.mark(el, "llc", hexstr(msg.raw[:3]))
         return holder.children + _unshown(msg, ctx) + _expert(msg)
@@ -209,7 +215,7 @@ def _document_bytes(el: Any, ctx: InCtx) -> bytes:
             return parse_hex(el, value_of(el))
         if tag == PDU:
             cur = Cursor(el)
-            data = _document_bytes(cur.take(), ctx)
+            data = _document_bytes(cur.take(), ctx) + read_extra(cur)
             cur.done()
             return data
         if TABLES.is_apdu(tag):
