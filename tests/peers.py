@@ -56,11 +56,14 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def gurux_meter(*options: str):
-    """The gurux-dlms meter on a free loopback port; yields the port."""
+def gurux_meter(*options: str, as_shipped: bool = False):
+    """The gurux-dlms meter on a free loopback port; yields the port. ``as_shipped``: with its
+    AARE's responding-authentication-value length as gurux-dlms writes it (2 short)."""
     python = require_peers()
     port = free_port()
-    with running(python, str(PEERS / "gurux_meter.py"), "--port", str(port), *options) as proc:
+    script = ([str(ROOT / "tests" / "peer_scripts" / "gurux_meter_as_shipped.py"), str(PEERS)]
+              if as_shipped else [str(PEERS / "gurux_meter.py")])
+    with running(python, *script, "--port", str(port), *options) as proc:
         deadline = time.monotonic() + 20
         while True:
             with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):

@@ -17,6 +17,7 @@ import sys
 
 import pytest
 
+from translator.capture import read_capture
 from translator.client.session import Client
 from translator.client.settings import AssociationSettings
 from translator.client.values import to_python
@@ -26,6 +27,7 @@ from translator.client.views import (
     selective_by_entry,
     selective_by_range,
 )
+from translator.schema.acse import component
 from translator.security import Keyring
 
 from .peers import CLIENT_TITLE, KEYS, gurux_meter
@@ -363,3 +365,33 @@ def test_sync_facade_for_scripts(tmp_path):
             assert meter.association.state == "associated"
     services = _decoded_services(record)
     assert services[:4] == ["SNRM", "UA", "AARQ", "AARE"] and services[-2:] == ["DISC", "UA"]
+
+
+@needs_tshark
+@pytest.mark.parametrize("framing", ["wrapper", "hdlc"])
+def test_gurux_aare_with_its_challenge_length_2_short(framing, tmp_path):
+    """gurux-dlms writes the AARE's responding-authentication-value as AA 10 80 10 + 16 octets
+    (the peers' README): our client reads the challenge by its inner length, answers HLS pass
+    3, reads on; the recorded AARE decodes with a warning naming the quirk on that component,
+    the 16-octet challenge shown, and encodes back to the meter's octets."""
+    from translator import decode, encode
+
+    record = tmp_path / "as_shipped.pcapng"
+    with gurux_meter(f"--{framing}", *AUTHS["gmac"][1], as_shipped=True) as port:
+        client = Client(_url(framing, port), _settings("gmac"), record=str(record), timeout=10)
+        _check(asyncio.run(_read_everything(client)))
+    records = [r for r in read_capture(record, keys=Keyring.load(KEYS))
+               if r.message is not None and r.message.service == "aare"]
+    assert len(records) == 1
+    msg = decode(records[0].message.raw, strict=False)
+    assert bytes.fromhex("AA108010") in msg.raw  # the length as gurux-dlms wrote it
+    assert [w.text for w in msg.warnings] == [
+        "Gurux AARE, its responding-authentication-value length 2 short: length says 16, "
+        "the content takes 18"]
+    value = component(msg.apdu, "responding_authentication_value")
+    assert str(value["tag"]) == "charstring" and len(value["value"]) == 16
+    apdu = next(n for n in msg.tree.children if n.name == "apdu")
+    warned = [item for item in apdu.iter() if item.notes]
+    assert [str(n.value) for n in warned[-1].children if n.name == "tag"] == [
+        "responding_authentication_value"]
+    assert encode(msg) == records[0].message.raw

@@ -323,11 +323,12 @@ def parse(schema: Construct, data: bytes, layer: str, base: int = 0, whole: bool
 
 
 def parse_lenient(schema: Construct, data: bytes, layer: str, base: int = 0,
-                  quirk: Callable[[list], str | None] | None = None):
+                  quirk: Callable[..., str | None] | None = None):
     """``parse`` for input the strict parse refused: lengths that disagree with their content
     are read as the content really is (a note each; ``encode`` still gives the declared length
     back). Returns ``(obj, notes)``, notes as ``(offset, layer, text)``; ``quirk(tags)`` names a
-    known stack's habit from the tag names around a length (outermost first).
+    known stack's habit from the tag names around a length (outermost first); ``quirk(tags, True)``
+    names only those habits whose content may end before its container does.
 
     When it fails too, the ``DecodeError`` carries ``partial``: the tree decoded up to the
     failure, whose failing field holds the raw octets from there to the end of ``data`` and
@@ -447,14 +448,26 @@ def _with_declared(obj, n: Len):
     return obj
 
 
-def _note(state: dict, context, offset: int, text: str) -> None:
-    """A lenient decode's warning at ``offset``, named after a known quirk when one matches."""
+def _tags(context) -> list:
+    """The tag names around a field, outermost first (the APDU's, then the component's)."""
     tags, ctx = [], context
     while ctx is not None:
         if "tag" in ctx:
             tags.append(ctx["tag"])
         ctx = ctx.get("_")
-    quirk = state["quirk"](tags[::-1]) if state["quirk"] else None
+    return tags[::-1]
+
+
+def _ends_early(state: dict, context) -> bool:
+    """A known quirk whose content, read by its own inner lengths, ends before its container:
+    the short length is then the stack's habit, not a broken one (any other such reading is
+    refused: a bad OID's length must not swallow what follows)."""
+    return bool(state["quirk"] and state["quirk"](_tags(context), True))
+
+
+def _note(state: dict, context, offset: int, text: str) -> None:
+    """A lenient decode's warning at ``offset``, named after a known quirk when one matches."""
+    quirk = state["quirk"](_tags(context)) if state["quirk"] else None
     state["notes"].append([offset, None, f"{quirk}: {text}" if quirk else text])
 
 
@@ -500,6 +513,9 @@ class Counted(c.Subconstruct):
             used = io.BytesIO.tell(sub)
             if obj is not None and used == left and (used > n or (state["cut"] and n > left)):
                 io.BytesIO.seek(stream, rel + used)
+                return obj, used
+            if obj is not None and n < used < left and _ends_early(state, context):
+                io.BytesIO.seek(stream, rel + used)  # a known quirk's self-delimited content
                 return obj, used
             io.BytesIO.seek(stream, rel)
         elif state["cut"] and n > left and type(self.subcon) is type(c.GreedyBytes):

@@ -453,15 +453,25 @@ QUIRKS: dict[tuple[str, ...], str] = {
     ("rlre",): _GURUX_RLRE,
     ("rlre", "user_information"): _GURUX_RLRE,
     ("aare", "user_information"): "InitiateResponse past the user-information length (jDLMS)",
+    ("aare", "responding_authentication_value"):
+        "Gurux AARE, its responding-authentication-value length 2 short",
 }
 """Lengths real stacks get wrong, by the APDU and component holding them: a lenient decode
 names the quirk in its warning (the content is read as it really is)."""
 
 
-def quirk_name(tags: list) -> str | None:
+ENDING_EARLY: frozenset[tuple[str, ...]] = frozenset({("aare", "responding_authentication_value")})
+"""Quirks whose component is shorter by its length than its content (Gurux writes ``AA 10 80 10``
+and 16 octets of challenge): the content's own length tells where the next component starts."""
+
+
+def quirk_name(tags: list, ending_early: bool = False) -> str | None:
     """The known quirk of a length that disagrees with its content, from the tag names around
-    it (outermost first: the APDU's, then the component's), or None."""
+    it (outermost first: the APDU's, then the component's), or None; with ``ending_early`` only
+    a quirk of ``ENDING_EARLY``."""
     names = tuple(str(t) for t in tags if isinstance(t, str))
+    if ending_early:
+        return QUIRKS[names[:2]] if names[:2] in ENDING_EARLY else None
     return QUIRKS.get(names[:2]) or QUIRKS.get(names[:1])
 
 
