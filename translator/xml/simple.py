@@ -16,7 +16,7 @@ from ..message import Message
 from ..schema import _core
 from ..schema.apdu import Apdu
 from ..schema.axdr import Data
-from . import deciphered, safe
+from . import deciphered
 from .context import Cursor, InCtx, OutCtx, fail, ours, value_of
 from .data import DATA
 from .envelope import ENVELOPES, Body, frame_element, read_frame

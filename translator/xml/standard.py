@@ -37,7 +37,7 @@ _P = "{" + STD_NS + "}"
 _OUR = "{" + NS + "}"
 _WRAP = _S["wrappers"]
 _ACSE = frozenset(_S["acse_apdus"])
-_ENVELOPE_NS = frozenset(_S["envelope_in_namespace"])
+ENVELOPE_NS = frozenset(_S["envelope_in_namespace"])
 _VERBATIM = frozenset(_S["verbatim"])
 _AUTH = _S["authentication"]
 _UI = _S["user_information"]
@@ -297,7 +297,6 @@ def to_standard(simple_root: Any) -> Any:
         if TABLES.is_apdu(el.tag):
             wrap = etree.Element(_P + _wrapper(el.tag))
             wrap.append(conv.element(el, ()))
-            wrap.tail = el.tail
             return wrap
         if top and el.tag in DATA.by_element:
             wrap = etree.Element(_P + _WRAP["data"])
@@ -474,7 +473,7 @@ def to_simple(root: Any) -> Any:
                 if len(kids) != 1:
                     raise XmlError(_where(el, f"<{local}> holds one element"))
                 got = conv.element(kids[0], ())
-            elif local in _ENVELOPE_NS:  # Gurux puts <x:Ua> and <x:Snrm> in the namespace
+            elif local in ENVELOPE_NS:  # Gurux puts <x:Ua> and <x:Snrm> in the namespace
                 got = etree.Element(local, dict(el.attrib))
                 got.text = el.text
                 for c in el:
