@@ -208,6 +208,8 @@ class _Out:
                 value = _enum_out(kind[5:], value)
             elif kind and kind.startswith("oid:"):
                 value = _oid_out(kind[4:], value)
+            elif kind == "boolean" and value in ("True", "False"):
+                value = value.lower()
             out.text = value
         if tag in _ACSE:
             self.children_acse(el, out, path)
@@ -376,6 +378,8 @@ class _In:
                 value = _enum_in(kind[5:], value)
             elif kind and kind.startswith("oid:"):
                 value = _oid_in(kind[4:], value)
+            elif kind == "boolean" and value in ("true", "false"):
+                value = value.capitalize()
             out.set("Value", value)
         for c in kids:
             if etree.QName(c).localname == _SINGLE["element"] and name == _SINGLE["parent"]:
