@@ -77,6 +77,7 @@ def _simple_names() -> set[str]:
     for key in ("apdus", "types", "components"):
         walk(spec[key])
     names |= set(_ACSE_NAMES["result_source_diagnostic"].values())
+    names |= {v for k, v in spec["compact_array"].items() if k != "array_qty"}
     return names
 
 
@@ -191,6 +192,8 @@ class _Out:
         _copy_ours(el, out, ("choice",) if kind == "authentication" else ())
         for k, v in el.attrib.items():  # the simple dialect's other attributes (Gurux's Tag=)
             if not k.startswith("{") and k not in ("Value", "Qty", "Name"):
+                out.set(k, v)
+            elif k == "Qty" and _DESCRIPTION in path:  # a compact array's type: no count else
                 out.set(k, v)
         if kind == "conformance":
             out.text = " ".join(kebab(c.get("Name") or "") for c in el if isinstance(c.tag, str)
@@ -412,6 +415,7 @@ class _In:
 
 
 _CSE_ELEMENT = "ConfirmedServiceError"
+_DESCRIPTION = simple_spec()["compact_array"]["description"]
 
 
 def _containers() -> frozenset[str]:
