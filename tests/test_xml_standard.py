@@ -377,3 +377,56 @@ def test_every_variant_round_trips(hexstr):
         assert errors(xml)  # when the ASN.1 is written, move the APDU out of the lists above
     else:
         assert errors(xml) == []
+
+
+# --- the command line ---------------------------------------------------------------------------
+
+def _dlms(args: list[str], capsys, stdin: str | None = None) -> tuple[int, str, str]:
+    import io
+    import sys
+
+    from translator.cli import main
+
+    old = sys.stdin
+    if stdin is not None:
+        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin.encode()))
+    try:
+        try:
+            rc = main(args)
+        except SystemExit as e:  # as the interpreter does: a message goes to stderr, status 1
+            rc = e.code if isinstance(e.code, int) else 1
+            if isinstance(e.code, str):
+                print(e.code, file=sys.stderr)
+    finally:
+        sys.stdin = old
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def test_cli_decode_to_standard_and_encode_back(capsys, tmp_path):
+    raw = data("hdlc-gurux-readme-get-ldn")
+    xsd = str(ROOT / "specs" / "cosem_pdu.xsd")  # standing in for the official XSD
+    rc, out, err = _dlms(["decode", "--to", "standard", "--xsd", xsd, raw.hex()], capsys)
+    assert rc == 0, err
+    assert "<x:get-request-normal>" in out
+    doc = tmp_path / "std.xml"
+    doc.write_text(out)
+    rc, out, err = _dlms(["encode", "--xsd", xsd, str(doc)], capsys)
+    assert (rc, out.strip(), err) == (0, raw.hex().upper(), "")
+
+
+def test_cli_xsd_errors_are_one_line(capsys, tmp_path):
+    xsd = str(ROOT / "specs" / "cosem_pdu.xsd")
+    bad = tmp_path / "bad.xml"
+    bad.write_text(std_xml(data("xdlms-get-23")).replace(">193<", ">1930<"))
+    rc, out, err = _dlms(["encode", "--xsd", xsd, str(bad)], capsys)
+    assert rc == 1 and out == ""
+    assert err.count("\n") == 1 and "not valid against" in err and "Traceback" not in err
+    rc, _, err = _dlms(["encode", "--xsd", str(tmp_path / "none.xsd"), str(bad)], capsys)
+    assert rc == 1 and "no such file" in err and err.count("\n") == 1
+    simple = tmp_path / "simple.xml"
+    simple.write_text(to_xml(decode(data("xdlms-get-23"))))
+    rc, _, err = _dlms(["encode", "--xsd", xsd, str(simple)], capsys)
+    assert rc == 1 and "not in the standard dialect" in err
+    rc, _, err = _dlms(["decode", "--to", "json", "--xsd", xsd, "c001c100010000"], capsys)
+    assert rc != 0 and "--xsd goes with --to standard" in err

@@ -19,7 +19,7 @@ from ..tables import spec_text
 from . import standard
 from .spec import NS
 
-__all__ = ["errors", "validate"]
+__all__ = ["errors", "validate", "validate_standard"]
 
 _P = "{" + standard.STD_NS + "}"
 _OUR = "{" + NS + "}"
@@ -31,10 +31,17 @@ def _schema(path: str | None) -> Any:
     try:
         if path is None:
             return xmlschema.XMLSchema(spec_text("cosem_pdu.xsd"))
-        # a user's file: no network, nothing outside its own folder
-        return xmlschema.XMLSchema(str(Path(path)), allow="sandbox", defuse="always")
+        file = Path(path).resolve()
+        if not file.is_file():
+            raise XmlError(f"cannot read the XSD {path}: no such file")
+        # a user's file: local files only (no network), DTDs and entities defused
+        return xmlschema.XMLSchema(str(file), allow="local", defuse="always")
     except (OSError, xmlschema.XMLSchemaException) as e:
-        raise XmlError(f"cannot read the XSD {path or 'cosem_pdu.xsd'}: {str(e).splitlines()[0]}") from None
+        raise XmlError(f"cannot read the XSD {path or 'cosem_pdu.xsd'}: {_line(e)}") from None
+
+
+def _line(e: Exception) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0].rstrip(":")
 
 
 def _standard_parts(root: Any) -> list[Any]:
@@ -66,9 +73,15 @@ def errors(text: str | bytes | Any, xsd: str | None = None) -> list[str]:
     it is valid. ``xsd``: the path of another XSD (the official one), else ours."""
     root = standard.parse(text) if isinstance(text, (str, bytes)) else text
     schema = _schema(xsd)
+    import xmlschema
+
     out = []
     for part in _standard_parts(root):
-        for err in schema.iter_errors(part):
+        try:
+            found = list(schema.iter_errors(part))
+        except xmlschema.XMLSchemaException as e:
+            raise XmlError(f"cannot validate: {_line(e)}") from None
+        for err in found:
             line = getattr(err.elem, "sourceline", None) if err.elem is not None else None
             where = f"line {line}: " if line else ""
             out.append(f"{where}{err.reason or err.message}")
@@ -81,3 +94,11 @@ def validate(text: str | bytes | Any, xsd: str | None = None) -> None:
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise XmlError(f"not valid against {xsd or 'the COSEMpdu XSD'}: {found[0]}{more}")
+
+
+def validate_standard(text: str | bytes, xsd: str | None = None) -> None:
+    """``validate`` for input that must be in the standard dialect (``dlms encode --xsd``)."""
+    root = standard.parse(text)
+    if not standard.is_standard(root):
+        raise XmlError("--xsd: the XML is not in the standard dialect (no COSEMpdu namespace)")
+    validate(root, xsd)
