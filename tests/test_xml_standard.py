@@ -430,3 +430,14 @@ def test_cli_xsd_errors_are_one_line(capsys, tmp_path):
     assert rc == 1 and "not in the standard dialect" in err
     rc, _, err = _dlms(["decode", "--to", "json", "--xsd", xsd, "c001c100010000"], capsys)
     assert rc != 0 and "--xsd goes with --to standard" in err
+
+
+def test_standard_input_is_hardened_too():
+    """A standard document goes through the same hardened parser: a DTD is refused, also in a
+    Gurux-style document whose x: prefix is undeclared."""
+    for text in ('<!DOCTYPE x [<!ENTITY a "aaaa">]><x:xDLMS-APDU xmlns:x="http://www.dlms.com/'
+                 'COSEMpdu"><x:get-request>&a;</x:get-request></x:xDLMS-APDU>',
+                 '<!DOCTYPE x [<!ENTITY a "aaaa">]><HDLC><PDU><x:get-request>&a;</x:get-request>'
+                 '</PDU></HDLC>'):
+        with pytest.raises(XmlError, match="DTD"):
+            from_xml(text)
