@@ -200,6 +200,11 @@ class _Writer:
             many = ' minOccurs="0" maxOccurs="unbounded"'
             if item.kind == "ref" and self.resolve(item).kind == "CHOICE":
                 self.emit(depth + 1, f'<xs:group ref="tns:{item.ref}-alternatives"{many}/>')
+            elif item.kind == "CHOICE":  # SEQUENCE OF CHOICE {..}: the alternatives, repeated
+                self.emit(depth + 1, f"<xs:choice{many}>")
+                for name, sub, _ in item.components:
+                    self.element(name, sub, depth + 2)
+                self.emit(depth + 1, "</xs:choice>")
             else:
                 self.element(item.ref or "item", item, depth + 1, many)
             self.emit(depth, "</xs:sequence>")
