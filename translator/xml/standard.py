@@ -45,6 +45,7 @@ _SINGLE = _S["single_response"]
 _CSE = _S["confirmed_service_error"]
 _CSE_BY_NAME = {v: k for k, v in _CSE["names"].items()}
 _VARIANTS = _S["gurux_variants"]
+_UNWRAPPED = _S["unwrapped_items"]
 _ACSE_NAMES = simple_spec()["acse_names"]
 _ENUMS = simple_spec()["enums"]
 _CONF = simple_spec()["conformance"]
@@ -225,8 +226,14 @@ class _Out:
         return out
 
     def children(self, el: Any, out: Any, path: tuple[str, ...]) -> None:
+        item = _UNWRAPPED.get(el.tag)
         for c in el:
-            out.append(copy.deepcopy(c) if _passthrough(c) else self.element(c, path))
+            if _passthrough(c):
+                out.append(copy.deepcopy(c))
+            elif c.tag == item:  # SEQUENCE OF a CHOICE: the alternative without its item element
+                self.children(c, out, path + (item,))
+            else:
+                out.append(self.element(c, path))
 
     def children_single(self, el: Any, out: Any, path: tuple[str, ...]) -> None:
         """Action-Response-Normal: result and return-parameters sit in single-response."""
@@ -391,6 +398,9 @@ class _In:
                         self.append(out, g, path)
             elif etree.QName(c).localname == _UI["element"] and name in _ACSE:
                 out.append(_ui_element(c))
+            elif name in _UNWRAPPED:
+                item = etree.SubElement(out, _UNWRAPPED[name])
+                self.append(item, c, path + (_UNWRAPPED[name],))
             else:
                 self.append(out, c, path)
         for v in views:
