@@ -327,9 +327,7 @@ def to_standard(simple_root: Any) -> Any:
         return out
 
     root = walk(simple_root, True)
-    holder = etree.Element("holder", nsmap={"x": STD_NS, "dt": NS})
-    holder.append(root)
-    etree.cleanup_namespaces(holder, top_nsmap={"x": STD_NS, "dt": NS})
+    # the same root again, declaring the prefixes once (x: for COSEMpdu, dt: for ours)
     new = etree.Element(root.tag, dict(root.attrib), nsmap=_nsmap(root))
     new.text = root.text
     for c in list(root):
