@@ -22,6 +22,7 @@ examples:
   dlms decode --keys keys.toml db08...      deciphers and verifies protected APDUs
   dlms decode --to json 0f40000000000101020309060100010700ff060000067d02020f00161b
   dlms decode --to simple --comments 7EA0...7E   Gurux simple XML with OBIS names
+  dlms decode --to standard --xsd DLMS.xsd 7EA0...7E   DLMS UA standard XML, checked by an XSD
 """
 
 
@@ -30,6 +31,7 @@ examples:
   dlms encode message.xml                 XML from 'dlms decode --to simple' or Gurux's translator
   dlms encode --hdlc --client 16 --server 1 script.xml   an XmlClient file, PDUs framed in HDLC
   dlms decode --to simple 7EA0...7E | dlms encode        byte-exact round trip
+  dlms encode --xsd DLMS.xsd standard.xml  standard XML, validated by the XSD first
 """
 
 
@@ -49,8 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("hex", nargs="*", help="hex octets (spaces, 0x, commas allowed); '-' reads stdin")
     dec.add_argument("-f", "--file", help="read hex from FILE ('-' for stdin)")
     dec.add_argument("--layer", choices=LAYERS, help="skip auto-detection")
-    dec.add_argument("--to", choices=("text", "json", "simple"), default="text",
-                     help="output: a readable tree, JSON lines, or Gurux simple XML")
+    dec.add_argument("--to", choices=("text", "json", "simple", "standard"), default="text",
+                     help="output: a readable tree, JSON lines, Gurux simple XML or the DLMS UA "
+                          "standard XML")
+    dec.add_argument("--xsd", metavar="PATH",
+                     help="with --to standard: validate the XML against this XSD (the official "
+                          "DLMS UA one, if you hold it)")
     dec.add_argument("--numbers", choices=("hex", "dec"), default="hex",
                      help="XML numbers in hex (Gurux translator) or decimal (XmlClient files)")
     dec.add_argument("--comments", action="store_true",
@@ -84,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     enc.add_argument("--client", type=_int, default=0x10, help="client address / wPort (default 16)")
     enc.add_argument("--server", type=_int, default=1, help="server address / wPort (default 1)")
     enc.add_argument("--spaces", action="store_true", help="octets separated by spaces")
+    enc.add_argument("--xsd", metavar="PATH",
+                     help="validate standard XML against this XSD before encoding")
     add_protect_arguments(enc)
 
     from .capture import cli as capture_cli
@@ -135,6 +143,9 @@ def _cmd_encode(args) -> int:
         with open(args.file, "rb") as f:
             text = f.read()
     framing = "hdlc" if args.hdlc else "wrapper" if args.wrapper else None
+    if args.xsd:
+        from .xml.validate import validate_standard
+        validate_standard(text, args.xsd)
     for data in from_xml_messages(text, numbers=args.numbers, framing=framing,
                                   client=args.client, server=args.server):
         print(data.hex(" ").upper() if args.spaces else data.hex().upper())
@@ -186,11 +197,17 @@ def _cmd_decode(args) -> int:
     if not data:
         raise SystemExit("dlms: usage error: no input octets")
     messages = decode_all(data, keys=_keys(args), layer=args.layer, system_title=args.system_title)
-    if args.to == "simple":
+    if args.xsd and args.to != "standard":
+        raise SystemExit("dlms: usage error: --xsd goes with --to standard")
+    if args.to in ("simple", "standard"):
         from .xml import to_xml
 
-        print(to_xml(messages[0] if len(messages) == 1 else messages, numbers=args.numbers,
-                     comments=args.comments, show_keys=args.show_keys))
+        xml = to_xml(messages[0] if len(messages) == 1 else messages, dialect=args.to,
+                     numbers=args.numbers, comments=args.comments, show_keys=args.show_keys)
+        if args.xsd:
+            from .xml.validate import validate
+            validate(xml, args.xsd)
+        print(xml)
     elif args.to == "json":
         for msg in messages:
             print(json.dumps(jsonview.message_to_json(msg, pdu_only=args.pdu_only,

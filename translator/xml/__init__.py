@@ -1,7 +1,9 @@
-"""XML views of decoded messages: the Gurux simple dialect, both ways, with a hardened parser.
+"""XML views of decoded messages: the Gurux simple dialect and the DLMS UA standard dialect
+(``dialect="standard"``, standard.py), both ways, with a hardened parser.
 
 ``to_xml(message)`` renders a ``translator.Message`` (or a list of them); ``from_xml(text)`` turns
-such XML, Gurux's own output or a Gurux XmlClient message file back into bytes, byte-exact.
+such XML (either dialect, detected), Gurux's own output or a Gurux XmlClient message file back
+into bytes, byte-exact.
 """
 
 from ..errors import XmlError

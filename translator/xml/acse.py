@@ -173,8 +173,9 @@ class AuthenticationValue(Format):
 
     def read(self, el, cur, ctx):
         if ours(el, "redacted") is not None:
-            raise fail(el, "the LLS password was redacted when this XML was written: put it in "
-                           "Value and drop dt:redacted, or decode with --show-keys")
+            raise fail(el, "the LLS password was redacted when this XML was written: put it "
+                           "back in place of the zeros and drop dt:redacted, or decode with "
+                           "--show-keys")
         octets = parse_hex(el, value_of(el))
         choice = ours(el, "choice") or "charstring"
         if choice not in ("charstring", "bitstring", "external", "other"):

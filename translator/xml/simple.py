@@ -17,7 +17,7 @@ from ..schema import _core
 from ..schema.apdu import Apdu
 from ..schema.axdr import Data
 from ..security.redaction import password_redacted
-from . import deciphered, safe
+from . import deciphered
 from .context import Cursor, InCtx, OutCtx, fail, ours, value_of
 from .data import DATA
 from .envelope import ENVELOPES, Body, extra_element, frame_element, read_extra, read_frame
@@ -136,7 +136,8 @@ def apdu_xml(apdu: Any, numbers: str = "hex", comments: bool = False) -> str:
 
 def to_xml(message: Message | Iterable[Message], dialect: str = "simple", numbers: str = "hex",
            comments: bool = False, show_keys: bool = False) -> str:
-    """Gurux simple XML of a decoded message (or of several: a ``<Messages>`` document).
+    """Gurux simple XML of a decoded message (or of several: a ``<Messages>`` document), or with
+    ``dialect="standard"`` the DLMS UA standard XML (decimal numbers; ``numbers`` is ignored).
 
     ``numbers``: "hex" as Gurux's translator writes them (``Value="C1"``) or "dec" as Gurux
     XmlClient files do (``Value="193"``). ``comments`` adds OBIS and class names, invoke-id bits,
@@ -144,9 +145,10 @@ def to_xml(message: Message | Iterable[Message], dialect: str = "simple", number
     deciphering revealed (zeroed and named in ``redacted`` otherwise). ``from_xml`` of the result
     gives back the bytes.
     """
+    if dialect == "standard":  # the simple document in decimal, renamed (standard.py)
+        from .standard import to_standard_text
+        return to_standard_text(to_xml(message, "simple", "dec", comments, show_keys))
     if dialect != "simple":
-        if dialect == "standard":
-            raise NotImplementedError("the standard (DLMS UA) XML dialect is not built yet")
         raise ValueError(f"unknown XML dialect {dialect!r}; 'simple' or 'standard'")
     ctx = OutCtx(TABLES, numbers, comments, show_keys)
     if isinstance(message, Message):
@@ -285,8 +287,12 @@ def _messages(root: Any, hexmode: bool, strict: bool, views: deciphered.Views = 
 
 
 def _load(text: str | bytes) -> tuple[Any, deciphered.Views]:
-    """The parsed document without its deciphered views (returned apart, to be checked)."""
-    root = safe.parse(text)
+    """The parsed document without its deciphered views (returned apart, to be checked); a
+    standard-dialect document is read as the simple document it maps to."""
+    from . import standard
+    root = standard.parse(text)
+    if standard.is_standard(root):
+        root = standard.to_simple(root)
     return root, deciphered.detach(root)
 
 

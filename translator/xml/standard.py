@@ -1,0 +1,545 @@
+"""The DLMS UA "standard" XML dialect, as a mapping over the simple dialect both ways.
+
+The octets are never built or parsed here: ``to_standard`` renames the elements of the simple
+dialect's document (written by the schema-driven tables, numbers in decimal) to the ASN.1
+identifiers of the COSEMpdu module, and ``to_simple`` maps a standard document back, so that the
+simple reader builds the octets through the schemas. The tables are ``specs/xml_standard.json``;
+the identifiers and enumeration numbers come from ``specs/cosem_pdu.asn``, the same module the
+XSD is generated from, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from functools import cache
+from typing import Any
+
+from lxml import etree
+
+from ..errors import DecodeError, EncodeError, XmlError
+from ..schema import _core
+from ..schema.apdu import Apdu
+from ..tables import load_json, spec_text
+from . import safe
+from .context import Cursor, InCtx
+from .data import DATA
+from .formats import hexstr, parse_hex
+from .nodes import TABLES
+from .spec import NS, simple_spec
+from .xsd import parse_module
+
+__all__ = ["STD_NS", "is_standard", "parse", "to_simple", "to_standard", "to_standard_text"]
+
+_S = load_json("xml_standard.json")
+STD_NS: str = _S["namespace"]["uri"]
+_P = "{" + STD_NS + "}"
+_OUR = "{" + NS + "}"
+_WRAP = _S["wrappers"]
+_ACSE = frozenset(_S["acse_apdus"])
+ENVELOPE_NS = frozenset(_S["envelope_in_namespace"])
+_VERBATIM = frozenset(_S["verbatim"])
+_AUTH = _S["authentication"]
+_UI = _S["user_information"]
+_SINGLE = _S["single_response"]
+_CSE = _S["confirmed_service_error"]
+_CSE_BY_NAME = {v: k for k, v in _CSE["names"].items()}
+_VARIANTS = _S["gurux_variants"]
+_UNWRAPPED = _S["unwrapped_items"]
+_ACSE_NAMES = simple_spec()["acse_names"]
+_ENUMS = simple_spec()["enums"]
+_CONF = simple_spec()["conformance"]
+
+
+def kebab(name: str) -> str:
+    """``InvokeIdAndPriority`` -> ``invoke-id-and-priority``, ``ACSEServiceUser`` ->
+    ``acse-service-user``, ``glo_GetRequest`` -> ``glo-get-request``."""
+    s = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "-", name.replace("_", "-"))
+    return re.sub(r"(?<=[A-Z])(?=[A-Z][a-z])", "-", s).lower()
+
+
+def _simple_names() -> set[str]:
+    """Every element name of the simple dialect's tables."""
+    names: set[str] = {DATA.by_tag[t][0] for t in DATA.by_tag}
+    names |= {_CONF["element"], _UI["raw"]}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            el = node.get("element")
+            if isinstance(el, str):
+                names.add(el)
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    spec = simple_spec()
+    for key in ("apdus", "types", "components"):
+        walk(spec[key])
+    names |= set(_ACSE_NAMES["result_source_diagnostic"].values())
+    names |= {v for k, v in spec["compact_array"].items() if k != "array_qty"}
+    return names
+
+
+class _Names:
+    """Simple path -> standard name, and (simple parent path, standard name) -> simple name."""
+
+    def __init__(self) -> None:
+        self.rename: dict[tuple[str, ...], str] = {
+            tuple(k.split("/")): v for k, v in _S["rename"].items()}
+        self.values: dict[tuple[str, ...], str] = {
+            tuple(k.split("/")): v for k, v in _S["values"].items()}
+        self.inverse: dict[tuple[str, ...], str] = {}
+        for path, std in self.rename.items():
+            self.inverse.setdefault(path[:-1] + (std,), path[-1])
+        for k, v in _S["inverse"].items():
+            self.inverse[tuple(k.split("/"))] = v
+        self.default: dict[str, str] = {}
+        for name in sorted(_simple_names()):
+            self.default.setdefault(kebab(name), name)
+
+    @staticmethod
+    def _longest(table: dict, path: tuple[str, ...]) -> Any:
+        for n in range(min(len(path), 3), 0, -1):
+            got = table.get(path[-n:])
+            if got is not None:
+                return got
+        return None
+
+    def std(self, path: tuple[str, ...]) -> str:
+        return self._longest(self.rename, path) or kebab(path[-1])
+
+    def simple(self, parents: tuple[str, ...], std: str) -> str | None:
+        got = self._longest(self.inverse, parents + (std,))
+        return got or self.default.get(std)
+
+    def kind(self, path: tuple[str, ...]) -> str | None:
+        return self._longest(self.values, path)
+
+
+_NAMES = _Names()
+
+
+@cache
+def _asn1_enums() -> dict[str, tuple[dict[str, int], dict[int, str]]]:
+    """For each simple enum table, the ASN.1 identifiers by number and back (cosem_pdu.asn)."""
+    types = parse_module(spec_text("cosem_pdu.asn"))
+    out = {}
+    for table, where in _S["enum_types"].items():
+        name, _, comp = where.partition("/")
+        t = types[name]
+        if comp:
+            t = next(sub for ident, sub, _ in t.components if ident == comp)
+        out[table] = (dict(t.numbers), {n: k for k, n in t.numbers.items()})
+    return out
+
+
+# --- values ------------------------------------------------------------------------------------
+
+def _enum_out(table: str, text: str) -> str:
+    codes = {v: int(k) for k, v in _ENUMS[table].items()}
+    code = codes.get(text)
+    if code is None:
+        try:
+            code = int(text)
+        except ValueError:
+            return text
+    return _asn1_enums()[table][1].get(code, str(code))
+
+
+def _enum_in(table: str, text: str) -> str:
+    code = _asn1_enums()[table][0].get(text)
+    if code is None:
+        return text  # a number (or a simple-dialect name) as it is
+    return _ENUMS[table].get(str(code), str(code))
+
+
+def _oid_out(table: str, text: str) -> str:
+    oids = {v: k for k, v in _ACSE_NAMES[table].items()}
+    return oids.get(text, text)
+
+
+def _oid_in(table: str, text: str) -> str:
+    names = _ACSE_NAMES[table]
+    if text.isdigit():  # Gurux writes only the last arc of the COSEM OBJECT IDENTIFIER
+        base = next(iter(names)).rsplit(".", 1)[0]
+        text = f"{base}.{text}"
+    return names.get(text, text)
+
+
+# --- simple -> standard ------------------------------------------------------------------------
+
+def _copy_ours(src: Any, dst: Any, skip: tuple[str, ...] = ()) -> None:
+    for k, v in src.attrib.items():
+        if k.startswith(_OUR) and k[len(_OUR):] not in skip and k[len(_OUR):] != "numbers":
+            dst.set(k, v)
+
+
+def _passthrough(c: Any) -> bool:
+    """Comments and our own elements (deciphered views) are copied as they are."""
+    return not isinstance(c.tag, str) or c.tag.startswith(_OUR)
+
+
+class _Out:
+    """One document's conversion to the standard dialect."""
+
+    def element(self, el: Any, path: tuple[str, ...]) -> Any:
+        tag = el.tag
+        path = path + (tag,)
+        out = etree.Element(_P + _NAMES.std(path))
+        kind = _NAMES.kind(path)
+        value = el.get("Value")
+        _copy_ours(el, out, ("choice",) if kind == "authentication" else ())
+        for k, v in el.attrib.items():  # the simple dialect's other attributes (Gurux's Tag=)
+            if not k.startswith("{") and k not in ("Value", "Qty", "Name"):
+                out.set(k, v)
+            elif k == "Qty" and _DESCRIPTION in path:  # a compact array's type: no count else
+                out.set(k, v)
+        if kind == "conformance":
+            out.text = " ".join(kebab(c.get("Name") or "") for c in el if isinstance(c.tag, str)
+                                and not c.tag.startswith(_OUR))
+            return out
+        if kind == "authentication":
+            sub = etree.SubElement(out, _P + (el.get(_OUR + "choice") or _AUTH["default"]))
+            sub.text = value
+            return out
+        if kind == "default_true" and value is not None:
+            out.text = "false" if int(value) == 0 else "true"
+            out.set(_OUR + "octet", value)
+        elif value is not None:
+            if kind and kind.startswith("enum:"):
+                value = _enum_out(kind[5:], value)
+            elif kind and kind.startswith("oid:"):
+                value = _oid_out(kind[4:], value)
+            elif kind == "boolean" and value in ("True", "False"):
+                value = value.lower()
+            out.text = value
+        if tag in _ACSE:
+            self.children_acse(el, out, path)
+        elif tag == "ConfirmedServiceError":
+            self.children_cse(el, out, path)
+        elif tag == _SINGLE["parent"]:
+            self.children_single(el, out, path)
+        else:
+            self.children(el, out, path)
+        return out
+
+    def children(self, el: Any, out: Any, path: tuple[str, ...]) -> None:
+        item = _UNWRAPPED.get(el.tag)
+        for c in el:
+            if _passthrough(c):
+                out.append(copy.deepcopy(c))
+            elif c.tag == item:  # SEQUENCE OF a CHOICE: the alternative without its item element
+                self.children(c, out, path + (item,))
+            else:
+                out.append(self.element(c, path))
+
+    def children_single(self, el: Any, out: Any, path: tuple[str, ...]) -> None:
+        """Action-Response-Normal: result and return-parameters sit in single-response."""
+        single = None
+        for c in el:
+            if not _passthrough(c) and c.tag in _SINGLE["fields"]:
+                if single is None:
+                    single = etree.SubElement(out, _P + _SINGLE["element"])
+                single.append(self.element(c, path))
+            else:
+                (single if single is not None else out).append(
+                    copy.deepcopy(c) if _passthrough(c) else self.element(c, path))
+
+    def children_cse(self, el: Any, out: Any, path: tuple[str, ...]) -> None:
+        """ConfirmedServiceError: the service number names the CHOICE alternative."""
+        kids = [c for c in el if not _passthrough(c)]
+        names = [c.tag for c in kids]
+        if names != [_CSE["service"], _CSE["error"]] or kids[0].get("Value") not in _CSE["names"]:
+            self.children(el, out, path)
+            return
+        alt = etree.SubElement(out, _P + _CSE["names"][kids[0].get("Value")])
+        _copy_ours(kids[0], alt)
+        _copy_ours(kids[1], alt)
+        self.children(kids[1], alt, path + (_CSE["error"],))
+
+    def children_acse(self, el: Any, out: Any, path: tuple[str, ...]) -> None:
+        """An ACSE APDU: its user-information is the xDLMS APDU's octets (Association-information
+        is an OCTET STRING), built by the simple reader from the element the tables wrote."""
+        for c in el:
+            if _passthrough(c):
+                out.append(copy.deepcopy(c))
+            elif c.tag == _UI["raw"] or TABLES.is_apdu(c.tag):
+                ui = etree.SubElement(out, _P + _UI["element"])
+                _copy_ours(c, ui)
+                ui.text = hexstr(_apdu_octets(c))
+                for view in c:  # a deciphered view of the ciphered initiate APDU stays beside it
+                    if isinstance(view.tag, str) and view.tag.startswith(_OUR):
+                        ui.append(copy.deepcopy(view))
+            else:
+                out.append(self.element(c, path))
+
+
+class _One(Cursor):
+    def __init__(self, el: Any) -> None:
+        self.parent = el
+        self.items = [el]
+        self.i = 0
+
+
+def _apdu_octets(el: Any) -> bytes:
+    """The octets of one simple-dialect APDU element (or raw ``UserInformation``)."""
+    el = copy.deepcopy(el)
+    for k in list(el.attrib):
+        if k == _OUR + "len":  # the user-information lengths around it: kept on <user-information>
+            del el.attrib[k]
+    for view in [v for v in el if isinstance(v.tag, str) and v.tag.startswith(_OUR)]:
+        el.remove(view)
+    if el.tag == _UI["raw"]:
+        return parse_hex(el, el.get("Value") or "")
+    ctx = InCtx(TABLES, hexmode=False)
+    return _core.build(Apdu, TABLES.apdu_read(_One(el), el, ctx), "apdu")
+
+
+def _wrapper(tag: str) -> str:
+    return _WRAP["acse"] if tag in _ACSE else _WRAP["xdlms"]
+
+
+def to_standard(simple_root: Any) -> Any:
+    """The standard-dialect document of a simple-dialect one (numbers in decimal)."""
+    conv = _Out()
+
+    def walk(el: Any, top: bool) -> Any:
+        if TABLES.is_apdu(el.tag):
+            wrap = etree.Element(_P + _wrapper(el.tag))
+            wrap.append(conv.element(el, ()))
+            return wrap
+        if top and el.tag in DATA.by_element:
+            wrap = etree.Element(_P + _WRAP["data"])
+            wrap.append(conv.element(el, ()))
+            return wrap
+        out = etree.Element(el.tag)
+        out.text = el.text if el.text and el.text.strip() else None
+        for k, v in el.attrib.items():
+            if k != _OUR + "numbers":
+                out.set(k, v)
+        for c in el:
+            if _passthrough(c):
+                out.append(copy.deepcopy(c))
+            else:
+                out.append(walk(c, top and el.tag == simple_spec()["framing"]["messages"]))
+        return out
+
+    root = walk(simple_root, True)
+    # the same root again, declaring the prefixes once (x: for COSEMpdu, dt: for ours)
+    new = etree.Element(root.tag, dict(root.attrib), nsmap=_nsmap(root))
+    new.text = root.text
+    for c in list(root):
+        new.append(c)
+    return new
+
+
+def _nsmap(root: Any) -> dict:
+    used_ours = any(isinstance(e.tag, str) and (e.tag.startswith(_OUR) or any(
+        k.startswith(_OUR) for k in e.attrib)) for e in root.iter())
+    return {"x": STD_NS, "dt": NS} if used_ours else {"x": STD_NS}
+
+
+# --- standard -> simple ------------------------------------------------------------------------
+
+class _In:
+    """One standard document's conversion back to the simple dialect."""
+
+    def element(self, el: Any, parents: tuple[str, ...]) -> Any:
+        local = _VARIANTS.get(etree.QName(el).localname, etree.QName(el).localname)
+        name = _NAMES.simple(parents, local)
+        if name is None:
+            raise XmlError(_where(el, f"<{local}> is not an element of the standard dialect here"))
+        path = parents + (name,)
+        out = etree.Element(name)
+        kind = _NAMES.kind(path)
+        for k, v in el.attrib.items():
+            if not k.startswith("{") or (k.startswith(_OUR) and k != _OUR + "octet"):
+                out.set(k, v)
+        kids = [c for c in el if isinstance(c.tag, str) and not c.tag.startswith(_OUR)]
+        views = [c for c in el if isinstance(c.tag, str) and c.tag.startswith(_OUR)]
+        text = el.text if name in _VERBATIM else (el.text or "").strip() or None
+        if kind == "conformance":
+            for bit in (el.text or "").split():
+                etree.SubElement(out, _CONF["element"], Name=_conformance_name(bit))
+            return out
+        if kind == "authentication":
+            if len(kids) != 1:
+                raise XmlError(_where(el, "expected one Authentication-value alternative"))
+            choice = etree.QName(kids[0]).localname
+            if choice != _AUTH["default"]:
+                out.set(_OUR + "choice", choice)
+            out.set("Value", (kids[0].text or "").strip())
+            return out
+        if kind == "default_true":
+            octet = el.get(_OUR + "octet")
+            if octet is None and (text or "").lower() in ("true", "1"):
+                return None  # the DEFAULT: not sent
+            out.set("Value", octet if octet is not None else "0")
+            return out
+        if name == _CSE_ELEMENT:
+            return self.cse(el, out, kids, path)
+        if text is not None or (not kids and name not in _CONTAINERS):
+            value = text or ""
+            if kind and kind.startswith("enum:"):
+                value = _enum_in(kind[5:], value)
+            elif kind and kind.startswith("oid:"):
+                value = _oid_in(kind[4:], value)
+            elif kind == "boolean" and value in ("true", "false"):
+                value = value.capitalize()
+            out.set("Value", value)
+        for c in kids:
+            if etree.QName(c).localname == _SINGLE["element"] and name == _SINGLE["parent"]:
+                for g in c:
+                    if isinstance(g.tag, str):
+                        self.append(out, g, path)
+            elif etree.QName(c).localname == _UI["element"] and name in _ACSE:
+                out.append(_ui_element(c))
+            elif name in _UNWRAPPED:
+                item = etree.SubElement(out, _UNWRAPPED[name])
+                self.append(item, c, path + (_UNWRAPPED[name],))
+            else:
+                self.append(out, c, path)
+        for v in views:
+            out.append(copy.deepcopy(v))
+        return out
+
+    def append(self, out: Any, c: Any, path: tuple[str, ...]) -> None:
+        got = self.element(c, path)
+        if got is not None:
+            out.append(got)
+
+    def cse(self, el: Any, out: Any, kids: list, path: tuple[str, ...]) -> Any:
+        if len(kids) != 1 or etree.QName(kids[0]).localname not in _CSE_BY_NAME:
+            raise XmlError(_where(el, "expected one ConfirmedServiceError alternative"))
+        alt = kids[0]
+        etree.SubElement(out, _CSE["service"], Value=_CSE_BY_NAME[etree.QName(alt).localname])
+        err = etree.SubElement(out, _CSE["error"])
+        for c in alt:
+            if isinstance(c.tag, str):
+                self.append(err, c, path + (_CSE["error"],))
+        return out
+
+
+_CSE_ELEMENT = "ConfirmedServiceError"
+_DESCRIPTION = simple_spec()["compact_array"]["description"]
+
+
+def _containers() -> frozenset[str]:
+    """Simple elements that hold others and never a Value (an empty one keeps no Value)."""
+    names = {el for el, fmt in DATA.by_tag.values() if fmt in ("array", "none", "compact_array")}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("element"), str) and ("type" in node or "list" in node):
+                names.add(node["element"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(simple_spec()["apdus"])
+    walk(simple_spec()["types"])
+    return frozenset(names)
+
+
+_CONTAINERS = _containers()
+
+
+def _conformance_name(bit: str) -> str:
+    by_kebab = {kebab(n): n for n in _CONF["names"]}
+    return by_kebab.get(bit, bit)
+
+
+def _ui_element(ui: Any) -> Any:
+    """The simple element of a user-information's octets: the APDU the tables write for them
+    (the raw ``UserInformation`` when they are no APDU)."""
+    data = parse_hex(ui, (ui.text or "").strip())
+    try:
+        from .simple import apdu_xml
+        el = etree.fromstring(apdu_xml(_core.parse(Apdu, data, "apdu"), "dec").encode("utf-8"))
+    except (DecodeError, EncodeError):
+        el = etree.Element(_UI["raw"], Value=hexstr(data))
+    for k, v in ui.attrib.items():
+        if k.startswith(_OUR):
+            el.set(k, v)
+    for view in ui:
+        if isinstance(view.tag, str) and view.tag.startswith(_OUR):
+            el.append(copy.deepcopy(view))
+    return el
+
+
+def _where(el: Any, message: str) -> str:
+    line = getattr(el, "sourceline", None)
+    return f"line {line}: {message}" if line else message
+
+
+def to_simple(root: Any) -> Any:
+    """The simple-dialect document of a standard one, marked as decimal."""
+    conv = _In()
+    wrappers = set(_WRAP.values())
+
+    def walk(el: Any) -> Any:
+        if el.tag.startswith(_P):
+            local = etree.QName(el).localname
+            if local in wrappers:
+                kids = [c for c in el if isinstance(c.tag, str)]
+                if len(kids) != 1:
+                    raise XmlError(_where(el, f"<{local}> holds one element"))
+                got = conv.element(kids[0], ())
+            elif local in ENVELOPE_NS:  # Gurux puts <x:Ua> and <x:Snrm> in the namespace
+                got = etree.Element(local, dict(el.attrib))
+                got.text = el.text
+                for c in el:
+                    if isinstance(c.tag, str):
+                        got.append(walk(c))
+            else:  # an APDU element without its wrapper, as Gurux writes them inside frames
+                got = conv.element(el, ())
+            return got
+        out = etree.Element(el.tag, dict(el.attrib))
+        out.text = el.text
+        for c in el:
+            if not isinstance(c.tag, str):
+                continue
+            out.append(copy.deepcopy(c) if c.tag.startswith(_OUR) else walk(c))
+        return out
+
+    simple = walk(root)
+    simple.set(_OUR + "numbers", "dec")
+    return simple
+
+
+def is_standard(root: Any) -> bool:
+    """Whether a parsed document is in the standard dialect: it declares the COSEMpdu namespace
+    at its root (a frame without an APDU has no element in it) or holds elements in it."""
+    return STD_NS in root.nsmap.values() or any(
+        isinstance(e.tag, str) and e.tag.startswith(_P) for e in root.iter())
+
+
+_UNBOUND = re.compile(rb"<([A-Za-z_][\w.-]*)")
+
+
+def parse(text: str | bytes) -> Any:
+    """``safe.parse``, also reading Gurux's framed standard XML, which uses the ``x:`` prefix
+    without declaring it: the declaration is added to the root element."""
+    try:
+        return safe.parse(text)
+    except XmlError as e:
+        if "prefix" not in str(e):  # (before any copy: an oversize input ends here)
+            raise
+        raw = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        if b"<x:" not in raw or b"xmlns:x" in raw:
+            raise
+        m = _UNBOUND.search(raw)
+        if m is None:
+            raise
+        decl = f' xmlns:x="{STD_NS}"'.encode()
+        return safe.parse(raw[:m.end()] + decl + raw[m.end():])
+
+
+def to_standard_text(simple_xml: str) -> str:
+    """The standard-dialect text of a simple-dialect document we wrote."""
+    root = to_standard(safe.parse(simple_xml))
+    return etree.tostring(root, pretty_print=True, encoding="unicode")
