@@ -26,6 +26,7 @@ from typing import Any
 import construct as c
 from construct import this
 
+from ..tables import enumeration
 from . import initiate
 from ._core import Choice, Const, Counted, Expected, Struct, UntilEnd, remaining
 
@@ -291,20 +292,11 @@ MechanismName = Struct(
 )
 """mechanism-name [n] IMPLICIT OBJECT IDENTIFIER (the component's contents are the OID's)."""
 
-ASSOCIATION_RESULTS = {0: "accepted", 1: "rejected_permanent", 2: "rejected_transient"}
-ACSE_SERVICE_USER_DIAGNOSTICS = {
-    0: "null", 1: "no_reason_given", 2: "application_context_name_not_supported",
-    3: "calling_ap_title_not_recognized", 4: "calling_ap_invocation_identifier_not_recognized",
-    5: "calling_ae_qualifier_not_recognized", 6: "calling_ae_invocation_identifier_not_recognized",
-    7: "called_ap_title_not_recognized", 8: "called_ap_invocation_identifier_not_recognized",
-    9: "called_ae_qualifier_not_recognized", 10: "called_ae_invocation_identifier_not_recognized",
-    11: "authentication_mechanism_name_not_recognised",
-    12: "authentication_mechanism_name_required", 13: "authentication_failure",
-    14: "authentication_required",
-}
-ACSE_SERVICE_PROVIDER_DIAGNOSTICS = {0: "null", 1: "no_reason_given", 2: "no_common_acse_version"}
-RELEASE_REQUEST_REASONS = {0: "normal", 1: "urgent", 30: "user_defined"}
-RELEASE_RESPONSE_REASONS = {0: "normal", 1: "not_finished", 30: "user_defined"}
+ASSOCIATION_RESULTS = enumeration("association-result")
+ACSE_SERVICE_USER_DIAGNOSTICS = enumeration("acse-service-user")
+ACSE_SERVICE_PROVIDER_DIAGNOSTICS = enumeration("acse-service-provider")
+RELEASE_REQUEST_REASONS = enumeration("release-request-reason")
+RELEASE_RESPONSE_REASONS = enumeration("release-response-reason")
 
 ResultSourceDiagnostic = Struct(
     "tag" / c.Enum(c.Int8ub, acse_service_user=0xA1, acse_service_provider=0xA2),
