@@ -11,7 +11,8 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from ...message import Message
-from ...tree import Node, render_value
+from ...tree import Node
+from ...views.values import raw_text as render_value
 from ..layout import Layer, layers
 
 __all__ = ["TreePane", "label"]
