@@ -30,7 +30,7 @@ from ..tables import load_json
 
 __all__ = [
     "attribute_name", "class_name", "class_text", "data_text", "date_time_text", "field_text",
-    "invoke_text", "is_data", "item_texts", "method_name", "obis_text", "raw_text", "scaled",
+    "invoke_text", "is_data", "item_scalers", "item_texts", "method_name", "obis_text", "raw_text", "scaled",
     "type_name", "unit_name",
 ]
 
@@ -166,20 +166,31 @@ def item_texts(data: Mapping[str, Any], scaler_unit: Mapping[str, Any] | None = 
     date-times in bare ISO 8601, octets in hex.
     """
     out: dict[Path, str] = {}
-    _walk(data, (), scaler_unit, _push_list(data), out, plain)
+    _walk(data, (), scaler_unit, _push_list(data), out, plain, {})
     return out
 
 
+def item_scalers(data: Mapping[str, Any], scaler_unit: Mapping[str, Any] | None = None,
+                 ) -> dict[Path, tuple[int, int]]:
+    """The (scaler, unit) that applies to each number of a ``Data`` tree, by index path, found
+    as ``item_texts`` finds them."""
+    scalers: dict[Path, tuple[int, int]] = {}
+    _walk(data, (), scaler_unit, _push_list(data), {}, False, scalers)
+    return scalers
+
+
 def _walk(data: Mapping[str, Any], path: Path, scaler_unit: Any, known: Mapping[str, Any],
-          out: dict[Path, str], plain: bool) -> None:
+          out: dict[Path, str], plain: bool, scalers: dict) -> None:
     tag = str(data["tag"])
+    if scaler_unit is not None and tag in _NUMERIC:
+        scalers[path] = _scaler_unit(scaler_unit)
     if tag in ("array", "structure"):
         items = list(data["value"])
         su = _scaler_unit(data)
         out[path] = (f"scaler {su[0]}, unit {unit_name(su[1]) or su[1]}" if su is not None
                      else f"{len(items)} item{'s' if len(items) != 1 else ''}")
         for i, item in enumerate(items):
-            _walk(item, (*path, i), _item_scaler(items, i, known), known, out, plain)
+            _walk(item, (*path, i), _item_scaler(items, i, known), known, out, plain, scalers)
         return
     if plain and tag in _TEXTS:
         out[path] = string_value(bytes(data["value"]), _TEXTS[tag])
