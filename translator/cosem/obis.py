@@ -108,7 +108,7 @@ def _name(octets: bytes) -> str | None:
         name = _electricity(b, c, d, e)
         if name is not None:
             return name + _billing_period(f)
-    if any(128 <= g <= 254 for g in (c, d, e)):
+    if a <= 15 and any(128 <= g <= 254 for g in (c, d, e)):   # A: a defined medium
         return "Manufacturer specific object"
     return None
 
