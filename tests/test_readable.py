@@ -165,3 +165,27 @@ def test_names_come_from_specs():
     assert values.unit_name(27) == "W" and values.unit_name(30) == "Wh"
     assert json.loads(json.dumps(values.invoke_text(0xC1))) == \
         "0xC1 (invoke id 1, priority high, confirmed)"
+
+
+def test_a_scaler_unit_read_earlier_in_the_session_can_be_passed_in():
+    """The Gurux HDLC session (captures/*.md): register 1.0.1.8.0.255, value 12345678, scaler -1,
+    unit 30 (Wh), its attribute 3 read after its value (packets 21 and 23)."""
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from translator.capture.reader import read_capture
+    from translator.security import Keyring
+    from translator.views.text import message_tree
+
+    captures = Path(__file__).resolve().parent.parent / "captures"
+    records = {r.number: r for r in read_capture(
+        captures / "gurux_session_hdlc_tcp4059_suite0_hlsgmac.pcapng",
+        keys=Keyring.load(captures / "gurux_default_keys.toml")) if r.number in (21, 23)}
+    scaler_unit = records[23].message.cleartext["body"]["get_response"]["result"]["value"]
+    value = message_to_json(records[21].message, scaler_unit=scaler_unit)
+    result = value["layers"]["plaintext"]["body"]["get_response"]["result"]["value"]
+    assert result == {"tag": "double_long_unsigned", "value": 12345678, "text": "1234567.8 Wh"}
+    out = io.StringIO()
+    Console(file=out, width=400).print(message_tree(records[21].message, scaler_unit=scaler_unit))
+    assert "Value: 1234567.8 Wh (double-long-unsigned)" in out.getvalue()

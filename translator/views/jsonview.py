@@ -53,24 +53,26 @@ def json_text(value: Any) -> str:
     return "null" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def node_to_json(node: Node, siblings: dict | None = None, raw: bool = False) -> Any:
+def node_to_json(node: Node, siblings: dict | None = None, raw: bool = False,
+                 scaler_unit: dict | None = None) -> Any:
     """A node's value; a node carrying an error or warnings becomes ``{"value": ..., "error":
     ..., "warnings": [...]}`` (only such nodes: well-formed trees keep their plain shape); a
     named field the renderer names (class, OBIS, invoke id, date-time) becomes ``{"value": ...,
-    "text": ...}`` unless ``raw``."""
+    "text": ...}`` unless ``raw``. ``scaler_unit``: a Register's attribute 3 the session read
+    before, applied to the numbers of the values."""
     data = None if raw else data_of(node)
     if data is not None:
-        return _expert(node, _data_json(node, values.item_texts(data), ()))
+        return _expert(node, _data_json(node, values.item_texts(data, scaler_unit), ()))
     if not node.children:
         out = _value(node.value) if node.value is not None or not node.name.startswith("[") else None
         text = None if raw else values.field_text(node.name, node.value, siblings)
         if text is not None:
             out = {"value": out, "text": text}
     elif all(child.name.startswith("[") for child in node.children):
-        out = [node_to_json(child, raw=raw) for child in node.children]
+        out = [node_to_json(child, raw=raw, scaler_unit=scaler_unit) for child in node.children]
     else:
         names = {child.name: child.value for child in node.children}
-        out = {child.name: node_to_json(child, names, raw) for child in node.children}
+        out = {child.name: node_to_json(child, names, raw, scaler_unit) for child in node.children}
     return _expert(node, out)
 
 
@@ -86,9 +88,11 @@ def _expert(node: Node, out: Any) -> Any:
     return expert
 
 
-def message_to_json(msg: Message, pdu_only: bool = False, show_keys: bool = False) -> dict[str, Any]:
+def message_to_json(msg: Message, pdu_only: bool = False, show_keys: bool = False,
+                    scaler_unit: dict | None = None) -> dict[str, Any]:
     """A JSON object for one message: where it was, what it is, its layers and its errors
-    (key material that deciphering revealed only with ``show_keys``)."""
+    (key material that deciphering revealed only with ``show_keys``; ``scaler_unit`` as in
+    ``node_to_json``)."""
     out: dict[str, Any] = {
         "offset": msg.offset,
         "bytes": len(msg.raw),
@@ -109,7 +113,7 @@ def message_to_json(msg: Message, pdu_only: bool = False, show_keys: bool = Fals
         while key in layers:
             key = f"{layer.name}_{n}"
             n += 1
-        layers[key] = node_to_json(layer)
+        layers[key] = node_to_json(layer, scaler_unit=scaler_unit)
     out["layers"] = layers
     return out
 

@@ -96,22 +96,25 @@ def _add_data(tree: Tree, node: Node, texts: dict, path: tuple, named: bool) -> 
             _add_data(branch, child, texts, (*path, i), False)
 
 
-def _add(tree: Tree, node: Node, raw: bool) -> None:
+def _add(tree: Tree, node: Node, raw: bool, scaler_unit: dict | None = None) -> None:
     siblings = {child.name: child.value for child in node.children}
     for child in node.children:
         data = None if raw else data_of(child)
         if data is not None:
-            _add_data(tree, child, values.item_texts(data), (), not child.name.startswith("["))
+            _add_data(tree, child, values.item_texts(data, scaler_unit), (),
+                      not child.name.startswith("["))
             continue
         branch = tree.add(_raw_label(child) if raw else _label(child, siblings))
-        _add(branch, child, raw)
+        _add(branch, child, raw, scaler_unit)
 
 
 def message_tree(msg: Message, number: int | None = None, pdu_only: bool = False,
-                 show_keys: bool = False, raw: bool = False) -> Tree:
+                 show_keys: bool = False, raw: bool = False,
+                 scaler_unit: dict | None = None) -> Tree:
     """A rich Tree of one message: its framing layers (unless ``pdu_only``) and its APDU (key
     material that deciphering revealed only with ``show_keys``); ``raw`` for the schema's
-    field names and values as they are."""
+    field names and values as they are. ``scaler_unit``: a Register's attribute 3 the session
+    read before, applied to the numbers of this message's values."""
     head = f"#{number} " if number is not None else ""
     what = msg.service or msg.framing
     tree = Tree(f"[bold]{head}{escape(msg.framing)}[/bold] {escape(what)} "
@@ -129,10 +132,10 @@ def message_tree(msg: Message, number: int | None = None, pdu_only: bool = False
         else:
             data = data_of(layer)
             if data is not None:     # a bare A-XDR value (--layer data)
-                _add_data(tree, layer, values.item_texts(data), (), True)
+                _add_data(tree, layer, values.item_texts(data, scaler_unit), (), True)
                 continue
             branch = tree.add(f"[bold]{escape(layer.name)}[/bold]{_where(layer)}{_expert(layer)}")
-        _add(branch, layer, raw)
+        _add(branch, layer, raw, scaler_unit)
     return tree
 
 
