@@ -189,3 +189,15 @@ def test_a_scaler_unit_read_earlier_in_the_session_can_be_passed_in():
     out = io.StringIO()
     Console(file=out, width=400).print(message_tree(records[21].message, scaler_unit=scaler_unit))
     assert "Value: 1234567.8 Wh (double-long-unsigned)" in out.getvalue()
+
+
+def test_class_attribute_types_from_the_blue_book():
+    # Blue Book: Register attribute 3 scaler_unit is scal_unit_type; Clock attribute 2 time is
+    # octet-string (date-time), attribute 3 time_zone long; Profile generic attribute 4
+    # capture_period double-long-unsigned
+    assert (values.attribute_name(3, 3), values.attribute_type(3, 3)) == ("scaler_unit",
+                                                                         "scal_unit_type")
+    assert (values.attribute_name(8, 2), values.attribute_type(8, 2)) == ("time", "octet-string")
+    assert (values.attribute_name(8, 3), values.attribute_type(8, 3)) == ("time_zone", "long")
+    assert values.attribute_name(7, 4) == "capture_period"
+    assert values.attribute_type(7, 4) == "double-long-unsigned"

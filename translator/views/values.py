@@ -29,9 +29,10 @@ from ..schema.cosem_datetime import (
 from ..tables import load_json
 
 __all__ = [
-    "attribute_name", "class_name", "class_text", "data_text", "date_time_text", "field_text",
-    "invoke_text", "is_data", "item_scalers", "item_texts", "method_name", "obis_text", "raw_text", "scaled",
-    "type_name", "unit_name",
+    "attribute_name", "attribute_type", "class_name", "class_text", "data_text", "date_time_of",
+    "date_time_text", "field_text", "invoke_text", "is_data", "item_scalers", "item_texts",
+    "method_name", "obis_text", "printable", "raw_text", "scaled", "string_value", "type_name",
+    "unit_name",
 ]
 
 _NUMERIC = frozenset({"double_long", "double_long_unsigned", "integer", "long", "unsigned",
@@ -71,6 +72,12 @@ def attribute_name(class_id: int | None, index: int) -> str | None:
         return "logical_name"
     names = _interface(class_id).get("attributes", [])
     return names[int(index) - 1] if 0 < int(index) <= len(names) else None
+
+
+def attribute_type(class_id: int | None, index: int) -> str | None:
+    """The data type of attribute ``index`` of a class as the Blue Book states it, when listed."""
+    types = _interface(class_id).get("types", [])
+    return types[int(index) - 1] if 0 < int(index) <= len(types) else None
 
 
 def method_name(class_id: int | None, index: int) -> str | None:
