@@ -26,7 +26,7 @@ from typing import Any
 import construct as c
 from construct import this
 
-from ..tables import enumeration
+from ..tables import enumeration, load_json
 from . import initiate
 from ._core import Choice, Const, Counted, Expected, Struct, UntilEnd, remaining
 
@@ -257,25 +257,11 @@ OctetString = Struct("tag" / _tag(0x04, "OCTET STRING"), "value" / Counted(c.Gre
 
 # --- names --------------------------------------------------------------------------------------
 
-APPLICATION_CONTEXT_NAMES: dict[str, str] = {
-    "2.16.756.5.8.1.1": "logical_name_referencing_no_ciphering",
-    "2.16.756.5.8.1.2": "short_name_referencing_no_ciphering",
-    "2.16.756.5.8.1.3": "logical_name_referencing_with_ciphering",
-    "2.16.756.5.8.1.4": "short_name_referencing_with_ciphering",
-}
+APPLICATION_CONTEXT_NAMES: dict[str, str] = dict(load_json("enumerations.json")["application-context-name"])
 """COSEM application context names {joint-iso-ccitt(2) country(16) country-name(756)
 identified-organization(5) DLMS-UA(8) application-context(1) context_id(x)}."""
 
-MECHANISM_NAMES: dict[str, str] = {
-    "2.16.756.5.8.2.0": "lowest_level_security",
-    "2.16.756.5.8.2.1": "low_level_security",
-    "2.16.756.5.8.2.2": "high_level_security",
-    "2.16.756.5.8.2.3": "high_level_security_md5",
-    "2.16.756.5.8.2.4": "high_level_security_sha1",
-    "2.16.756.5.8.2.5": "high_level_security_gmac",
-    "2.16.756.5.8.2.6": "high_level_security_sha256",
-    "2.16.756.5.8.2.7": "high_level_security_ecdsa",
-}
+MECHANISM_NAMES: dict[str, str] = dict(load_json("enumerations.json")["mechanism-name"])
 """COSEM authentication mechanism names {... DLMS-UA(8) authentication-mechanism-name(2) id}."""
 
 
