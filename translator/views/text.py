@@ -37,17 +37,10 @@ _ACRONYMS = {"hcs": "HCS", "fcs": "FCS", "lsap": "LSAP", "pf": "P/F", "ns": "N(S
              "sn": "SN", "ln": "LN", "hdlc": "HDLC", "dlms": "DLMS", "gbt": "GBT", "ok": "OK"}
 
 
-def _leaf(value: object) -> str:
-    """The readable value of a plain leaf: enumerations by name, numbers in decimal."""
-    if isinstance(value, int) and not isinstance(value, bool) and type(value) is int:
-        return str(value)
-    return values.raw_text(value)
-
-
 def _label(node: Node, siblings: dict) -> str:
     if node.children or node.value is None and node.name.startswith("["):
         return f"[bold]{escape(title(node.name))}[/bold]{_where(node)}{_expert(node)}"
-    text = values.field_text(node.name, node.value, siblings) or _leaf(node.value)
+    text = values.field_text(node.name, node.value, siblings) or values.leaf_text(node.value)
     return (f"{escape(title(node.name))}: [cyan]{escape(text)}[/cyan]"
             f"{_where(node)}{_expert(node)}")
 

@@ -31,8 +31,8 @@ from ..tables import load_json
 __all__ = [
     "attribute_name", "attribute_type", "class_name", "class_text", "data_text", "date_time_of",
     "date_time_text", "field_text", "invoke_text", "is_data", "item_scalers", "item_texts",
-    "method_name", "obis_text", "printable", "raw_text", "scaled", "string_value", "type_name",
-    "unit_name",
+    "leaf_text", "method_name", "obis_text", "printable", "raw_text", "scaled", "string_value",
+    "type_name", "unit_name",
 ]
 
 _NUMERIC = frozenset({"double_long", "double_long_unsigned", "integer", "long", "unsigned",
@@ -355,6 +355,16 @@ def field_text(name: str, value: Any, siblings: Mapping[str, Any] | None = None)
             bytes(value)):
         return date_time_text(parse(DateTime, bytes(value), "axdr"))
     return None
+
+
+def leaf_text(value: Any) -> str:
+    """The readable value of a plain decoded field: enumerations by name with their code,
+    numbers in decimal, octets in hex (with their ASCII when printable)."""
+    if type(value) is int:
+        return str(value)
+    if isinstance(value, (bytes, bytearray)) and not value:
+        return "(none)"
+    return raw_text(value)
 
 
 def raw_text(value: Any, name: str | None = None) -> str:

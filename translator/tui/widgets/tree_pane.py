@@ -34,10 +34,7 @@ def label(node: Node, siblings: dict | None = None, data: str | None = None) -> 
     if data is None and not node.children and not (node.value is None and node.name.startswith("[")):
         text.append(": ")
         shown = values.field_text(node.name, node.value, siblings)
-        if shown is None:
-            shown = (str(node.value) if type(node.value) is int
-                     else values.raw_text(node.value))
-        text.append(shown)
+        text.append(shown if shown is not None else values.leaf_text(node.value))
     if node.offset is not None:
         text.append(f"  @{node.offset}+{node.length}", style="dim")
     return text
