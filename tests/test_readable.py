@@ -201,3 +201,13 @@ def test_class_attribute_types_from_the_blue_book():
     assert (values.attribute_name(8, 3), values.attribute_type(8, 3)) == ("time_zone", "long")
     assert values.attribute_name(7, 4) == "capture_period"
     assert values.attribute_type(7, 4) == "double-long-unsigned"
+
+
+def test_raw_json_keeps_the_layers_as_decoded(capsys):
+    # the vector's source: class 1, 0.0.42.0.0.255, attribute 2, invoke-id-and-priority 0xC1
+    assert main(["decode", "--to", "json", "--raw", README_GET]) == 0
+    out = json.loads(capsys.readouterr().out)
+    get = out["layers"]["apdu"]["body"]["get_request"]
+    assert get["invoke_id_and_priority"] == 0xC1
+    assert get["cosem_attribute_descriptor"] == {"class_id": 1, "instance_id": "00002A0000FF",
+                                                 "attribute_id": 2}

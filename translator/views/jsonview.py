@@ -89,10 +89,10 @@ def _expert(node: Node, out: Any) -> Any:
 
 
 def message_to_json(msg: Message, pdu_only: bool = False, show_keys: bool = False,
-                    scaler_unit: dict | None = None) -> dict[str, Any]:
+                    scaler_unit: dict | None = None, raw: bool = False) -> dict[str, Any]:
     """A JSON object for one message: where it was, what it is, its layers and its errors
-    (key material that deciphering revealed only with ``show_keys``; ``scaler_unit`` as in
-    ``node_to_json``)."""
+    (key material that deciphering revealed only with ``show_keys``; ``scaler_unit`` and
+    ``raw``, the layers as the schemas decoded them, as in ``node_to_json``)."""
     out: dict[str, Any] = {
         "offset": msg.offset,
         "bytes": len(msg.raw),
@@ -113,7 +113,7 @@ def message_to_json(msg: Message, pdu_only: bool = False, show_keys: bool = Fals
         while key in layers:
             key = f"{layer.name}_{n}"
             n += 1
-        layers[key] = node_to_json(layer, scaler_unit=scaler_unit)
+        layers[key] = node_to_json(layer, raw=raw, scaler_unit=scaler_unit)
     out["layers"] = layers
     return out
 
