@@ -39,9 +39,15 @@ def test_decode_json_tolerant_hex_from_stdin():
     r = run("decode", "--to", "json", "-", stdin=text)
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert out["service"] == "get_request_normal" and out["invoke_id"] == 0xC1
+    # Invoke-Id-And-Priority 0xC1 (Green Book): invoke id in bits 0-3, service class bit 6
+    # (1 = confirmed), priority bit 7 (1 = high)
+    assert out["service"] == "get_request_normal"
+    assert (out["invoke_id"], out["priority"], out["service_class"]) == (1, "high", "confirmed")
     desc = out["layers"]["apdu"]["body"]["get_request"]["cosem_attribute_descriptor"]
-    assert desc == {"class_id": 1, "instance_id": "00002A0000FF", "attribute_id": 2}
+    assert {key: field["value"] for key, field in desc.items()} == {
+        "class_id": 1, "instance_id": "00002A0000FF", "attribute_id": 2}
+    assert desc["class_id"]["text"] == "1 (Data)"            # Blue Book class id 1
+    assert desc["instance_id"]["text"].startswith("0-0:42.0.0*255 (COSEM logical device name)")
 
 
 def test_decode_file_with_several_frames(tmp_path):

@@ -62,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("--comments", action="store_true",
                      help="XML comments: OBIS and class names, date-times, scaled values")
     dec.add_argument("--pdu-only", action="store_true", help="show the APDU only, not the framing")
+    dec.add_argument("--raw", action="store_true",
+                     help="the schema's own field names and values, as decoded (text and JSON)")
     dec.add_argument("--keys", metavar="FILE",
                      help="keys TOML file ([default] and [system_title.<hex>] tables); without it "
                           "DLMS_BLOCK_CIPHER_KEY / DLMS_AUTHENTICATION_KEY are used when set")
@@ -211,9 +213,10 @@ def _cmd_decode(args) -> int:
     elif args.to == "json":
         for msg in messages:
             print(json.dumps(jsonview.message_to_json(msg, pdu_only=args.pdu_only,
-                                                      show_keys=args.show_keys)))
+                                                      show_keys=args.show_keys, raw=args.raw)))
     else:
-        text_view.print_messages(messages, pdu_only=args.pdu_only, show_keys=args.show_keys)
+        text_view.print_messages(messages, pdu_only=args.pdu_only, show_keys=args.show_keys,
+                                 raw=args.raw)
     for msg in messages:
         for note in msg.notes:
             print(f"dlms: note: {note}", file=sys.stderr)

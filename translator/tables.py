@@ -23,3 +23,8 @@ def spec_text(name: str) -> str:
 def load_json(name: str) -> Any:
     """A JSON table from ``specs/``, parsed once."""
     return json.loads(spec_text(name))
+
+
+def enumeration(name: str) -> dict[int, str]:
+    """One code -> name table of ``specs/enumerations.json`` (a result or error enumeration)."""
+    return {int(code): text for code, text in load_json("enumerations.json")[name].items()}

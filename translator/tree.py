@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from construct import EnumIntegerString, ListContainer
+from construct import ListContainer
 
 
 @dataclass
@@ -91,31 +91,3 @@ def attach(root: Node, offset: int, note: Any) -> None:
 def obis(code: bytes) -> str:
     """A logical name (6 octets) in the usual A.B.C.D.E.F notation."""
     return ".".join(str(b) for b in code)
-
-
-def render_value(value: Any, name: str | None = None) -> str:
-    """A short human-readable rendering of a leaf value; ``name`` (the field's) adds hints:
-    OBIS notation for logical names, the meaning of an octet-string holding a date-time."""
-    if isinstance(value, (bytes, bytearray)) and len(value) == 6 and name == "instance_id":
-        return f"{obis(value)}  ({bytes(value).hex(' ').upper()})"
-    if isinstance(value, (bytes, bytearray)) and len(value) == 12:
-        from .schema._core import parse
-        from .schema.cosem_datetime import DateTime, describe_date_time, is_date_time_octets
-
-        if is_date_time_octets(bytes(value)):
-            text = describe_date_time(parse(DateTime, bytes(value), "axdr"))
-            return f"{bytes(value).hex(' ').upper()}  ({text})"
-    if value is None:
-        return "-"
-    if isinstance(value, EnumIntegerString):
-        return f"{value} ({int(value)})"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int):
-        return f"{value} (0x{value:X})" if value > 9 else str(value)
-    if isinstance(value, (bytes, bytearray)):
-        text = bytes(value).hex(" ").upper()
-        if value and all(0x20 <= b < 0x7F for b in value) and len(value) > 2:
-            text += f'  "{bytes(value).decode("ascii")}"'
-        return text
-    return str(value)

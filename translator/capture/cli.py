@@ -51,6 +51,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="decode this TCP/UDP port's traffic even if not recognised")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="text output: the decoded tree under each message")
+    parser.add_argument("--raw", action="store_true",
+                        help="with -v: the schema's own field names and values, as decoded")
     parser.add_argument("--strict", action="store_true",
                         help="warnings (lengths that disagree, known quirks) count as errors")
     parser.add_argument("--show-keys", action="store_true",
@@ -157,7 +159,7 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
             else:
                 print(_text_line(record), file=out)
                 if args.verbose and record.message is not None:
-                    _print_tree(record, out, args.show_keys)
+                    _print_tree(record, out, args.show_keys, args.raw)
         if xml is not None:
             print("</Capture>", file=out)
     except CaptureError as e:
@@ -236,10 +238,10 @@ def _print_xml(record: Record, to_xml: Any, out: TextIO, show_keys: bool = False
         print(f"<!-- no XML: {str(e).replace('--', '- -')} -->", file=out)
 
 
-def _print_tree(record: Record, out: TextIO, show_keys: bool = False) -> None:
+def _print_tree(record: Record, out: TextIO, show_keys: bool = False, raw: bool = False) -> None:
     from rich.console import Console
 
     from ..views.text import message_tree
 
     Console(file=out, highlight=False, soft_wrap=True, width=4096).print(
-        message_tree(record.message, show_keys=show_keys))
+        message_tree(record.message, show_keys=show_keys, raw=raw))

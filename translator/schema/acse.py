@@ -26,6 +26,7 @@ from typing import Any
 import construct as c
 from construct import this
 
+from ..tables import enumeration, load_json
 from . import initiate
 from ._core import Choice, Const, Counted, Expected, Struct, UntilEnd, remaining
 
@@ -256,25 +257,11 @@ OctetString = Struct("tag" / _tag(0x04, "OCTET STRING"), "value" / Counted(c.Gre
 
 # --- names --------------------------------------------------------------------------------------
 
-APPLICATION_CONTEXT_NAMES: dict[str, str] = {
-    "2.16.756.5.8.1.1": "logical_name_referencing_no_ciphering",
-    "2.16.756.5.8.1.2": "short_name_referencing_no_ciphering",
-    "2.16.756.5.8.1.3": "logical_name_referencing_with_ciphering",
-    "2.16.756.5.8.1.4": "short_name_referencing_with_ciphering",
-}
+APPLICATION_CONTEXT_NAMES: dict[str, str] = dict(load_json("enumerations.json")["application-context-name"])
 """COSEM application context names {joint-iso-ccitt(2) country(16) country-name(756)
 identified-organization(5) DLMS-UA(8) application-context(1) context_id(x)}."""
 
-MECHANISM_NAMES: dict[str, str] = {
-    "2.16.756.5.8.2.0": "lowest_level_security",
-    "2.16.756.5.8.2.1": "low_level_security",
-    "2.16.756.5.8.2.2": "high_level_security",
-    "2.16.756.5.8.2.3": "high_level_security_md5",
-    "2.16.756.5.8.2.4": "high_level_security_sha1",
-    "2.16.756.5.8.2.5": "high_level_security_gmac",
-    "2.16.756.5.8.2.6": "high_level_security_sha256",
-    "2.16.756.5.8.2.7": "high_level_security_ecdsa",
-}
+MECHANISM_NAMES: dict[str, str] = dict(load_json("enumerations.json")["mechanism-name"])
 """COSEM authentication mechanism names {... DLMS-UA(8) authentication-mechanism-name(2) id}."""
 
 
@@ -291,20 +278,11 @@ MechanismName = Struct(
 )
 """mechanism-name [n] IMPLICIT OBJECT IDENTIFIER (the component's contents are the OID's)."""
 
-ASSOCIATION_RESULTS = {0: "accepted", 1: "rejected_permanent", 2: "rejected_transient"}
-ACSE_SERVICE_USER_DIAGNOSTICS = {
-    0: "null", 1: "no_reason_given", 2: "application_context_name_not_supported",
-    3: "calling_ap_title_not_recognized", 4: "calling_ap_invocation_identifier_not_recognized",
-    5: "calling_ae_qualifier_not_recognized", 6: "calling_ae_invocation_identifier_not_recognized",
-    7: "called_ap_title_not_recognized", 8: "called_ap_invocation_identifier_not_recognized",
-    9: "called_ae_qualifier_not_recognized", 10: "called_ae_invocation_identifier_not_recognized",
-    11: "authentication_mechanism_name_not_recognised",
-    12: "authentication_mechanism_name_required", 13: "authentication_failure",
-    14: "authentication_required",
-}
-ACSE_SERVICE_PROVIDER_DIAGNOSTICS = {0: "null", 1: "no_reason_given", 2: "no_common_acse_version"}
-RELEASE_REQUEST_REASONS = {0: "normal", 1: "urgent", 30: "user_defined"}
-RELEASE_RESPONSE_REASONS = {0: "normal", 1: "not_finished", 30: "user_defined"}
+ASSOCIATION_RESULTS = enumeration("association-result")
+ACSE_SERVICE_USER_DIAGNOSTICS = enumeration("acse-service-user")
+ACSE_SERVICE_PROVIDER_DIAGNOSTICS = enumeration("acse-service-provider")
+RELEASE_REQUEST_REASONS = enumeration("release-request-reason")
+RELEASE_RESPONSE_REASONS = enumeration("release-response-reason")
 
 ResultSourceDiagnostic = Struct(
     "tag" / c.Enum(c.Int8ub, acse_service_user=0xA1, acse_service_provider=0xA2),

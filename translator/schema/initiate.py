@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import construct as c
 from construct import this
 
-from ..tables import load_json
+from ..tables import enumeration, load_json
 from ._core import AxdrOptional, Choice, Counted, Expected, Struct
 
 __all__ = [
@@ -177,52 +177,15 @@ referencing, the Association SN base name (0xFA00, i.e. -1536) with SN referenci
 
 # --- ConfirmedServiceError ----------------------------------------------------------------------
 
-CONFIRMED_SERVICE_ERROR_CHOICES: dict[int, str] = {
-    1: "initiate_error", 2: "get_status", 3: "get_name_list", 4: "get_variable_attribute",
-    5: "read", 6: "write", 7: "get_data_set_attribute", 8: "get_ti_attribute", 9: "change_scope",
-    10: "start", 11: "stop", 12: "resume", 13: "make_usable", 14: "initiate_load",
-    15: "load_segment", 16: "terminate_load", 17: "initiate_up_load", 18: "up_load_segment",
-    19: "terminate_up_load",
-}
+CONFIRMED_SERVICE_ERROR_CHOICES: dict[int, str] = enumeration("confirmed-service-error")
 """ConfirmedServiceError CHOICE: tag -> the service that failed (tag 0 is reserved)."""
 
-SERVICE_ERROR_CHOICES: dict[int, str] = {
-    0: "application_reference", 1: "hardware_resource", 2: "vde_state_error", 3: "service",
-    4: "definition", 5: "access", 6: "initiate", 7: "load_data_set", 8: "change_scope", 9: "task",
-    10: "other",
-}
+SERVICE_ERROR_CHOICES: dict[int, str] = enumeration("service-error")
 """ServiceError CHOICE: tag -> the kind of error; each carries an ENUMERATED (one octet)."""
 
 SERVICE_ERROR_VALUES: dict[str, dict[int, str]] = {
-    "application_reference": {
-        0: "other", 1: "time_elapsed", 2: "application_unreachable",
-        3: "application_reference_invalid", 4: "application_context_unsupported",
-        5: "provider_communication_error", 6: "deciphering_error"},
-    "hardware_resource": {
-        0: "other", 1: "memory_unavailable", 2: "processor_resource_unavailable",
-        3: "mass_storage_unavailable", 4: "other_resource_unavailable"},
-    "vde_state_error": {
-        0: "other", 1: "no_dlms_context", 2: "loading_data_set", 3: "status_nochange",
-        4: "status_inoperable"},
-    "service": {0: "other", 1: "pdu_size", 2: "service_unsupported"},
-    "definition": {
-        0: "other", 1: "object_undefined", 2: "object_class_inconsistent",
-        3: "object_attribute_inconsistent"},
-    "access": {
-        0: "other", 1: "scope_of_access_violated", 2: "object_access_invalid",
-        3: "hardware_fault", 4: "object_unavailable"},
-    "initiate": {
-        0: "other", 1: "dlms_version_too_low", 2: "incompatible_conformance",
-        3: "pdu_size_too_short", 4: "refused_by_the_vde_handler"},
-    "load_data_set": {
-        0: "other", 1: "primitive_out_of_sequence", 2: "not_loadable",
-        3: "dataset_size_too_large", 4: "not_awaited_segment", 5: "interpretation_failure",
-        6: "storage_failure", 7: "data_set_not_ready"},
-    "change_scope": {},
-    "task": {0: "other", 1: "no_remote_control", 2: "ti_stopped", 3: "ti_running",
-             4: "ti_unusable"},
-    "other": {},
-}
+    name: {int(code): text for code, text in values.items()}
+    for name, values in load_json("enumerations.json")["service-error-values"].items()}
 """The ENUMERATED values of each ServiceError alternative (change-scope is reserved and
 'other' is manufacturer specific: their values stay plain numbers)."""
 
@@ -250,11 +213,8 @@ ConfirmedServiceError = Struct(
 
 # --- ExceptionResponse --------------------------------------------------------------------------
 
-STATE_ERRORS: dict[int, str] = {1: "service_not_allowed", 2: "service_unknown"}
-EXCEPTION_SERVICE_ERRORS: dict[int, str] = {
-    1: "operation_not_possible", 2: "service_not_supported", 3: "other_reason",
-    4: "pdu_too_long", 5: "deciphering_error", 6: "invocation_counter_error",
-}
+STATE_ERRORS: dict[int, str] = enumeration("state-error")
+EXCEPTION_SERVICE_ERRORS: dict[int, str] = enumeration("exception-service-error")
 
 ExceptionResponse = Struct(
     "state_error" / _enum(STATE_ERRORS),

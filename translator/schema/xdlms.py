@@ -18,6 +18,7 @@ from typing import Any
 import construct as c
 from construct import this
 
+from ..tables import enumeration
 from ._core import AxdrOptional, Choice, Counted, CountedArray, StrictEnum, Struct
 
 __all__ = [
@@ -68,21 +69,10 @@ Data = c.LazyBound(lambda: _axdr().Data)
 
 # --- result codes -------------------------------------------------------------------------------
 
-DATA_ACCESS_RESULT: dict[int, str] = {
-    0: "success", 1: "hardware_fault", 2: "temporary_failure", 3: "read_write_denied",
-    4: "object_undefined", 9: "object_class_inconsistent", 11: "object_unavailable",
-    12: "type_unmatched", 13: "scope_of_access_violated", 14: "data_block_unavailable",
-    15: "long_get_aborted", 16: "no_long_get_in_progress", 17: "long_set_aborted",
-    18: "no_long_set_in_progress", 19: "data_block_number_invalid", 250: "other_reason",
-}
+DATA_ACCESS_RESULT: dict[int, str] = enumeration("data-access-result")
 """Data-Access-Result code -> name."""
 
-ACTION_RESULT: dict[int, str] = {
-    0: "success", 1: "hardware_fault", 2: "temporary_failure", 3: "read_write_denied",
-    4: "object_undefined", 9: "object_class_inconsistent", 11: "object_unavailable",
-    12: "type_unmatched", 13: "scope_of_access_violated", 14: "data_block_unavailable",
-    15: "long_action_aborted", 16: "no_long_action_in_progress", 250: "other_reason",
-}
+ACTION_RESULT: dict[int, str] = enumeration("action-result")
 """Action-Result code -> name."""
 
 DataAccessResult = c.Enum(c.Int8ub, **{name: code for code, name in DATA_ACCESS_RESULT.items()})

@@ -9,37 +9,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..cosem.obis import ObisCode
 from ..errors import DecodeError
 from ..schema import _core
 from ..schema.cosem_datetime import describe_date_time, is_date_time_octets
-from .spec import classes_spec, obis_spec
+from ..views import values
 from .writer import Comment, El
 
 __all__ = ["class_text", "data_comments", "field_comment", "obis_text", "value_comment"]
 
-_OBIS = obis_spec()
-_CODES: dict[str, str] = _OBIS["codes"]
-_QUANTITY: dict[str, str] = _OBIS["electricity"]["quantity"]
-_PROCESSING: dict[str, str] = _OBIS["electricity"]["processing"]
-_CLASSES: dict[str, str] = classes_spec()["classes"]
-_UNITS: dict[str, str] = classes_spec()["units"]
-_NUMERIC = frozenset({"double_long", "double_long_unsigned", "integer", "long", "unsigned",
-                      "long_unsigned", "long64", "long64_unsigned", "float32", "float64"})
-
 
 def obis_text(octets: bytes) -> str:
-    """``1.0.1.8.0.255 Active power+ (import), energy (time integral 1)``; the name when known."""
-    dotted = ".".join(str(b) for b in octets)
-    name = _CODES.get(dotted)
-    if name is None and octets[0] == 1:
-        q, p = _QUANTITY.get(str(octets[2])), _PROCESSING.get(str(octets[3]))
-        if q and p:
-            name = f"{q}, {p}"
-    return f"{dotted} {name}" if name else dotted
+    """``1.0.1.8.0.255 Active energy import +A, total``: the dotted code (as Gurux comments it)
+    and its name from the one renderer's tables."""
+    code = ObisCode(bytes(octets))
+    name = code.name()
+    return f"{code.dotted()} {name}" if name else code.dotted()
 
 
 def class_text(class_id: int) -> str:
-    name = _CLASSES.get(str(int(class_id)))
+    name = values.class_name(class_id)
     return f"{name} (class {int(class_id)})" if name else f"class {int(class_id)}"
 
 
@@ -71,46 +60,30 @@ def value_comment(tag: str, value: Any) -> str | None:
     return None
 
 
-def _scaled(value: Any, scaler_unit: Any) -> str | None:
-    """``1122 × 10^-1 = 112.2 V`` when ``scaler_unit`` is a {scaler, unit} structure."""
-    if str(scaler_unit["tag"]) != "structure":
-        return None
-    su = scaler_unit["value"]
-    if len(su) != 2 or str(su[0]["tag"]) != "integer" or str(su[1]["tag"]) != "enum":
-        return None
-    scaler, unit = int(su[0]["value"]), int(su[1]["value"])
-    number = float(value) if isinstance(value, float) else int(value)
-    scaled = number * (10 ** scaler) if scaler >= 0 else number / (10 ** -scaler)
-    if isinstance(scaled, float):
-        scaled = round(scaled, 9)
-        if scaled == int(scaled) and abs(scaled) < 1e15:
-            scaled = int(scaled)
-    symbol = _UNITS.get(str(unit), f"unit {unit}")
-    return f"{value} × 10^{scaler} = {scaled} {symbol}"
+def _scaled(value: Any, scaler: int, text: str) -> str:
+    """``1122 × 10^-1 = 112.2 V``: the raw number, its scaler and the renderer's scaled text."""
+    return f"{value} × 10^{scaler} = {text}"
 
 
-def data_comments(el: El, values: list, children: list[El], ctx: Any) -> None:
-    """Fill ``el`` with ``children``, each preceded by its comment (values, OBIS, scaled)."""
-    for i, (value, child) in enumerate(zip(values, children)):
+def data_comments(el: El, items: list, children: list[El], ctx: Any) -> None:
+    """Fill ``el`` with ``children``, each preceded by its comment (values, OBIS, scaled: the
+    scaler_unit that follows a value, or the one a known HAN list gives its OBIS code)."""
+    whole = {"tag": "structure", "value": items}
+    texts, scalers = values.item_texts(whole), values.item_scalers(whole)
+    for i, (value, child) in enumerate(zip(items, children)):
         tag = str(value["tag"])
         text = value_comment(tag, value["value"])
-        if text is None and tag in _NUMERIC and i + 1 < len(values):
-            text = _scaled(value["value"], values[i + 1])
+        if text is None and (i,) in scalers:
+            text = _scaled(value["value"], scalers[(i,)][0], texts[(i,)])
         if text:
             el.add(Comment(text))
         el.add(child)
 
 
-def _invoke(value: int) -> str:
-    from ..schema.xdlms import invoke_id_and_priority_bits
-    b = invoke_id_and_priority_bits(int(value))
-    return (f"Priority: {b['priority'].upper()} ServiceClass: {b['service_class'].upper()} "
-            f"invokeID: {b['invoke_id']}")
-
-
-def _long_invoke(value: int) -> str:
-    from ..schema.xdlms import long_invoke_id_and_priority_bits
-    b = long_invoke_id_and_priority_bits(int(value))
+def _invoke(value: int, long: bool = False) -> str:
+    """Gurux's wording of the split invoke id, from the same bits the renderer shows."""
+    from ..schema.xdlms import invoke_id_and_priority_bits, long_invoke_id_and_priority_bits
+    b = (long_invoke_id_and_priority_bits if long else invoke_id_and_priority_bits)(int(value))
     return (f"Priority: {b['priority'].upper()} ServiceClass: {b['service_class'].upper()} "
             f"invokeID: {b['invoke_id']}")
 
@@ -126,7 +99,7 @@ def field_comment(field: str, value: Any) -> str | None:
     if field == "invoke_id_and_priority":
         return _invoke(value)
     if field == "long_invoke_id_and_priority":
-        return _long_invoke(value)
+        return _invoke(value, long=True)
     if field in ("date_time", "time", "current_time"):
         octets = value.get("value") if isinstance(value, dict) else value
         if octets is not None and len(octets) == 12:

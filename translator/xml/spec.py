@@ -1,9 +1,9 @@
 """The data the XML views are driven by, loaded once from ``specs/``.
 
 ``specs/xml_simple.json`` holds the tag tables of the Gurux simple dialect (element per APDU, per
-CHOICE variant and per field, value formats); ``specs/obis.json`` and ``specs/classes.json`` the
-names used in optional comments. Keeping them as data means a Gurux naming question is answered
-by editing a table, not code.
+CHOICE variant and per field, value formats). Keeping it as data means a Gurux naming question is
+answered by editing a table, not code. The names in comments (OBIS, classes, units) come from the
+one renderer, ``translator/views/values.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Any
 
 from ..tables import load_json
 
-__all__ = ["NS", "NS_PREFIX", "classes_spec", "nsattr", "obis_spec", "simple_spec"]
+__all__ = ["NS", "NS_PREFIX", "nsattr", "simple_spec"]
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -24,18 +24,6 @@ def _load(name: str) -> dict[str, Any]:
 def simple_spec() -> dict[str, Any]:
     """``specs/xml_simple.json``."""
     return _load("xml_simple.json")
-
-
-@cache
-def obis_spec() -> dict[str, Any]:
-    """``specs/obis.json``: OBIS code names for comments."""
-    return _load("obis.json")
-
-
-@cache
-def classes_spec() -> dict[str, Any]:
-    """``specs/classes.json``: interface class names and units for comments."""
-    return _load("classes.json")
 
 
 NS: str = simple_spec()["namespace"]["uri"]
