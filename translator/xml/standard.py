@@ -46,6 +46,7 @@ _CSE = _S["confirmed_service_error"]
 _CSE_BY_NAME = {v: k for k, v in _CSE["names"].items()}
 _VARIANTS = _S["gurux_variants"]
 _UNWRAPPED = _S["unwrapped_items"]
+_EXC = _S["exception_response"]
 _ACSE_NAMES = simple_spec()["acse_names"]
 _ENUMS = simple_spec()["enums"]
 _CONF = simple_spec()["conformance"]
@@ -131,7 +132,10 @@ def _asn1_enums() -> dict[str, tuple[dict[str, int], dict[int, str]]]:
         t = types[name]
         if comp:
             t = next(sub for ident, sub, _ in t.components if ident == comp)
-        out[table] = (dict(t.numbers), {n: k for k, n in t.numbers.items()})
+        numbers = dict(t.numbers)
+        if t.kind == "CHOICE":  # a CHOICE of NULLs (ExceptionResponse's service-error): its tags
+            numbers = {ident: sub.tag for ident, sub, _ in t.components}
+        out[table] = (numbers, {n: k for k, n in numbers.items()})
     return out
 
 
@@ -221,9 +225,29 @@ class _Out:
             self.children_cse(el, out, path)
         elif tag == _SINGLE["parent"]:
             self.children_single(el, out, path)
+        elif tag == _EXC["parent"]:
+            self.children_exception(el, out, path)
         else:
             self.children(el, out, path)
         return out
+
+    def children_exception(self, el: Any, out: Any, path: tuple[str, ...]) -> None:
+        """ExceptionResponse: service-error is a CHOICE whose alternative is named by the error
+        (an empty element; invocation-counter-error holds the counter that follows it)."""
+        alt = None
+        for c in el:
+            if _passthrough(c):
+                out.append(copy.deepcopy(c))
+            elif c.tag == _EXC["error"]:
+                choice = self.element(c, path)
+                alt = etree.SubElement(choice, _P + (choice.text or ""))
+                choice.text = None
+                out.append(choice)
+            elif c.tag == _EXC["counter"] and alt is not None and len(alt) == 0 and not alt.text:
+                alt.text = c.get("Value")
+                _copy_ours(c, alt)
+            else:
+                out.append(self.element(c, path))
 
     def children(self, el: Any, out: Any, path: tuple[str, ...]) -> None:
         item = _UNWRAPPED.get(el.tag)
@@ -380,6 +404,15 @@ class _In:
             return out
         if name == _CSE_ELEMENT:
             return self.cse(el, out, kids, path)
+        if name == _EXC["error"] and parents[-1:] == (_EXC["parent"],) and len(kids) == 1:
+            alt = kids[0]  # the CHOICE alternative (Gurux writes its name as the text instead)
+            counter = (alt.text or "").strip()
+            out.set("Value", _enum_in(_EXC["table"], etree.QName(alt).localname))
+            if counter:
+                c = etree.Element(_EXC["counter"], Value=counter)
+                _copy_ours_in(alt, c)
+                return [out, c]
+            return out
         if text is not None or (not kids and name not in _CONTAINERS):
             value = text or ""
             if kind and kind.startswith("enum:"):
@@ -407,8 +440,9 @@ class _In:
 
     def append(self, out: Any, c: Any, path: tuple[str, ...]) -> None:
         got = self.element(c, path)
-        if got is not None:
-            out.append(got)
+        for one in got if isinstance(got, list) else [got]:
+            if one is not None:
+                out.append(one)
 
     def cse(self, el: Any, out: Any, kids: list, path: tuple[str, ...]) -> Any:
         if len(kids) != 1 or etree.QName(kids[0]).localname not in _CSE_BY_NAME:
@@ -423,6 +457,12 @@ class _In:
 
 
 _CSE_ELEMENT = "ConfirmedServiceError"
+
+
+def _copy_ours_in(src: Any, dst: Any) -> None:
+    for k, v in src.attrib.items():
+        if k.startswith(_OUR) and k != _OUR + "octet":
+            dst.set(k, v)
 _DESCRIPTION = simple_spec()["compact_array"]["description"]
 
 
