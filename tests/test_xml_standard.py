@@ -446,3 +446,78 @@ def test_standard_input_is_hardened_too():
                  '</PDU></HDLC>'):
         with pytest.raises(XmlError, match="DTD"):
             from_xml(text)
+
+
+# --- another XSD (the DLMS UA's) may declare other roots ------------------------------------------
+#
+# The official XSD is not redistributable and no public copy of it was found: what is public is
+# that it maps the COSEMpdu module (dlms.com, "XML representation of COSEM APDUs"). These XSDs are
+# ours with the global elements such a mapping may declare instead of our wrappers, and with the
+# other element form it may use; the documents are unchanged, --xsd adapts each part to the roots
+# the XSD declares.
+
+OUR_ROOTS = ('  <xs:element name="aCSE-APDU" type="tns:ACSE-APDU"/>\n'
+             '  <xs:element name="xDLMS-APDU" type="tns:XDLMS-APDU"/>\n'
+             '  <xs:element name="Data" type="tns:Data"/>\n')
+
+
+def _variant_xsd(tmp_path, roots: str, unqualified: bool = False) -> str:
+    text = (ROOT / "specs" / "cosem_pdu.xsd").read_text()
+    assert text.count(OUR_ROOTS) == 1
+    text = text.replace(OUR_ROOTS, roots)
+    if unqualified:
+        text = text.replace(' elementFormDefault="qualified"', "")
+    path = tmp_path / "variant.xsd"
+    path.write_text(text)
+    return str(path)
+
+
+ROOT_SHAPES = {
+    "COSEMpdu": '  <xs:element name="COSEMpdu" type="tns:COSEMpdu"/>\n',
+    "each APDU": ('  <xs:element name="get-request" type="tns:Get-Request"/>\n'
+                  '  <xs:element name="get-response" type="tns:Get-Response"/>\n'
+                  '  <xs:element name="set-request" type="tns:Set-Request"/>\n'
+                  '  <xs:element name="set-response" type="tns:Set-Response"/>\n'
+                  '  <xs:element name="aarq" type="tns:AARQ-apdu"/>\n'),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(ROOT_SHAPES))
+@pytest.mark.parametrize("unqualified", [False, True])
+def test_xsd_with_other_roots_validates_our_and_gurux_documents(tmp_path, shape, unqualified):
+    xsd = _variant_xsd(tmp_path, ROOT_SHAPES[shape], unqualified)
+    ours = std_xml(data("hdlc-session-clock-jdlms"))  # GET and SET, requests and responses
+    assert errors(ours, xsd) == []
+    gurux = vector("hdlc-gurux-readme-get-ldn")["reference_xml_gurux_standard"]  # no wrapper
+    assert errors(gurux, xsd) == []
+    bad = errors(ours.replace("<x:class-id>8<", "<x:class-id>65536<", 1), xsd)
+    assert len(bad) == 1 and "65535" in bad[0]
+    with pytest.raises(XmlError, match="not valid against"):
+        validate(ours.replace("attribute-id>1<", "attribute-id>x<", 1), xsd)
+
+
+def test_xsd_with_the_cosempdu_root_validates_an_aarq(tmp_path):
+    xsd = _variant_xsd(tmp_path, ROOT_SHAPES["COSEMpdu"])
+    assert errors(std_xml(data("hdlc-iframe-aarq-kmethy")), xsd) == []
+
+
+def test_xsd_declaring_nothing_we_write_says_so(tmp_path):
+    xsd = _variant_xsd(tmp_path, '  <xs:element name="Something" type="xs:string"/>\n')
+    found = errors(std_xml(data("xdlms-get-23")), xsd)
+    assert len(found) == 1
+    assert "declares no global element for <xDLMS-APDU>" in found[0] and "Something" in found[0]
+    # bare data (no COSEMpdu type holds it at the top) wants an XSD declaring Data
+    only_top = _variant_xsd(tmp_path, ROOT_SHAPES["COSEMpdu"])
+    axdr = AXDR[0]
+    assert "no global element for <Data>" in errors(std_xml(data(axdr), "data"), only_top)[0]
+
+
+def test_cli_xsd_with_the_cosempdu_root(capsys, tmp_path):
+    xsd = _variant_xsd(tmp_path, ROOT_SHAPES["COSEMpdu"], unqualified=True)
+    raw = data("hdlc-gurux-readme-get-ldn")
+    rc, out, err = _dlms(["decode", "--to", "standard", "--xsd", xsd, raw.hex()], capsys)
+    assert rc == 0, err
+    doc = tmp_path / "std.xml"
+    doc.write_text(out)
+    rc, out, err = _dlms(["encode", "--xsd", xsd, str(doc)], capsys)
+    assert (rc, out.strip(), err) == (0, raw.hex().upper(), "")

@@ -120,6 +120,10 @@ class _Names:
 
 
 _NAMES = _Names()
+WRAPPERS: dict[str, str] = dict(_WRAP)
+"""The standard elements around an APDU or bare data: ``acse``, ``xdlms``, ``data``."""
+ACSE_ELEMENTS = frozenset(_NAMES.std((n,)) for n in _ACSE)
+"""The standard elements of the ACSE APDUs (aarq, aare, rlrq, rlre)."""
 
 
 @cache
