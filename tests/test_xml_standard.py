@@ -521,3 +521,82 @@ def test_cli_xsd_with_the_cosempdu_root(capsys, tmp_path):
     doc.write_text(out)
     rc, out, err = _dlms(["encode", "--xsd", xsd, str(doc)], capsys)
     assert (rc, out.strip(), err) == (0, raw.hex().upper(), "")
+
+
+# --- the deciphered view in the standard dialect --------------------------------------------------
+
+def _deciphered_doc(vid: str, show_keys: bool = False) -> str:
+    from translator.security import Keyring, Keys
+
+    k = vector(vid)["keys"]
+    msgs = decode_all(data(vid), keys=Keyring(Keys(block_cipher_key=k["encryption_key"])))
+    return to_xml(msgs[0] if len(msgs) == 1 else msgs, dialect="standard", show_keys=show_keys)
+
+
+def _views(xml: str) -> list:
+    root = standard.parse(xml)
+    return list(root.iter(OUR + "Deciphered")) + list(root.iter(OUR + "Reassembled"))
+
+
+def _simple_inside(view) -> set[str]:
+    """Elements of a view that are neither ours nor in the COSEMpdu namespace."""
+    return {e.tag for e in view.iter() if isinstance(e.tag, str)
+            and not e.tag.startswith((OUR, STD))}
+
+
+@pytest.mark.parametrize("vid", ["mbus-kaifa-tinetz-ciphered",  # a glo data-notification
+                                 "push-lg-e570-encrypted-valid-data"])  # + general-block-transfer
+def test_deciphered_view_is_standard_xml_and_gives_back_the_ciphered_octets(vid):
+    xml = _deciphered_doc(vid)
+    views = _views(xml)
+    assert views and all(not _simple_inside(v) for v in views)
+    shown = [etree.QName(c).localname for v in views for c in v if isinstance(c.tag, str)]
+    assert "xDLMS-APDU" in shown
+    assert errors(xml) == []  # the cleartext APDU is validated as a COSEMpdu value too
+    assert from_xml(xml) == data(vid)
+
+
+def test_edited_standard_view_is_refused():
+    """The Kaifa push's plaintext, as the vector records it, holds 1-0:32.7.0 as long-unsigned
+    0x0904 (2308); an edit of that value in the view is refused, not dropped, and an invalid
+    view is reported by the XSD."""
+    plain = vector("mbus-kaifa-tinetz-ciphered")["expected"]["plaintext"].replace(" ", "")
+    assert "0100200700ff120904" in plain.lower()
+    xml = _deciphered_doc("mbus-kaifa-tinetz-ciphered")
+    assert xml.count("<x:long-unsigned>2308</x:long-unsigned>") == 1
+    edited = xml.replace("<x:long-unsigned>2308<", "<x:long-unsigned>2309<")
+    with pytest.raises(XmlError, match="edited"):
+        from_xml(edited)
+    assert errors(xml.replace("<x:long-unsigned>2308<", "<x:long-unsigned>x<"))
+
+
+def test_standard_view_keeps_the_key_redacted():
+    """KEYED: the deciphered InitiateRequest in the standard dialect shows its dedicated key as
+    zeros (named in redacted) unless asked; either document gives back the ciphered octets."""
+    plain = bytes.fromhex(vector(KEYED)["checks"]["decrypted"])
+    key = plain[3:19].hex().upper()
+    msg = _keyed_message()
+    hidden, shown = (to_xml(msg, dialect="standard", show_keys=s) for s in (False, True))
+    (view,) = _views(hidden)
+    assert view.get("redacted") == "dedicated_key" and not _simple_inside(view)
+    assert view.find(f".//{STD}dedicated-key").text == "00" * 16
+    assert key not in hidden.upper()
+    assert standard.parse(shown).find(f".//{OUR}Deciphered//{STD}dedicated-key").text == key
+    assert from_xml(shown) == data(KEYED)
+    with pytest.raises(XmlError, match="edited"):  # the zeros are the view: a key put back is an edit
+        from_xml(shown.replace(' redacted="dedicated_key"', "").replace(key, "11" * 16))
+
+
+def test_a_view_in_the_simple_dialect_still_reads():
+    """Documents written before the view was in the standard dialect: its simple APDU inside."""
+    from translator.security import Keyring, Keys
+
+    vid = "mbus-kaifa-tinetz-ciphered"
+    k = vector(vid)["keys"]
+    msgs = decode_all(data(vid), keys=Keyring(Keys(block_cipher_key=k["encryption_key"])))
+    simple_views = list(etree.fromstring(to_xml(msgs, numbers="dec").encode()).iter(
+        OUR + "Deciphered"))
+    root = standard.parse(_deciphered_doc(vid))
+    for old, new in zip(list(root.iter(OUR + "Deciphered")), simple_views, strict=True):
+        old.getparent().replace(old, new)
+    assert from_xml(etree.tostring(root)) == data(vid)

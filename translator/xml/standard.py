@@ -189,8 +189,30 @@ def _passthrough(c: Any) -> bool:
     return not isinstance(c.tag, str) or c.tag.startswith(_OUR)
 
 
+_VIEWS = frozenset(_OUR + v for v in ("Deciphered", "Reassembled"))
+
+
 class _Out:
     """One document's conversion to the standard dialect."""
+
+    def passthrough(self, c: Any) -> Any:
+        """A comment or one of our elements: a deciphered (or reassembled) view is ours, but
+        the APDU it shows is written in the standard dialect too, in its COSEMpdu wrapper, so
+        that one document has one dialect (the view keeps its attributes: digest, redaction)."""
+        if not isinstance(c.tag, str) or c.tag not in _VIEWS:
+            return copy.deepcopy(c)
+        out = etree.Element(c.tag, dict(c.attrib))
+        out.text = c.text
+        for k in c:
+            if _passthrough(k):
+                out.append(self.passthrough(k))
+            elif TABLES.is_apdu(k.tag):
+                wrap = etree.SubElement(out, _P + _wrapper(k.tag))
+                wrap.append(self.element(k, ()))
+            else:  # the plaintext's octets when they are no APDU: as they are
+                out.append(copy.deepcopy(k))
+            out[-1].tail = k.tail
+        return out
 
     def element(self, el: Any, path: tuple[str, ...]) -> Any:
         tag = el.tag
@@ -241,7 +263,7 @@ class _Out:
         alt = None
         for c in el:
             if _passthrough(c):
-                out.append(copy.deepcopy(c))
+                out.append(self.passthrough(c))
             elif c.tag == _EXC["error"]:
                 choice = self.element(c, path)
                 alt = etree.SubElement(choice, _P + (choice.text or ""))
@@ -257,7 +279,7 @@ class _Out:
         item = _UNWRAPPED.get(el.tag)
         for c in el:
             if _passthrough(c):
-                out.append(copy.deepcopy(c))
+                out.append(self.passthrough(c))
             elif c.tag == item:  # SEQUENCE OF a CHOICE: the alternative without its item element
                 self.children(c, out, path + (item,))
             else:
@@ -273,7 +295,7 @@ class _Out:
                 single.append(self.element(c, path))
             else:
                 (single if single is not None else out).append(
-                    copy.deepcopy(c) if _passthrough(c) else self.element(c, path))
+                    self.passthrough(c) if _passthrough(c) else self.element(c, path))
 
     def children_cse(self, el: Any, out: Any, path: tuple[str, ...]) -> None:
         """ConfirmedServiceError: the service number names the CHOICE alternative."""
@@ -292,14 +314,14 @@ class _Out:
         is an OCTET STRING), built by the simple reader from the element the tables wrote."""
         for c in el:
             if _passthrough(c):
-                out.append(copy.deepcopy(c))
+                out.append(self.passthrough(c))
             elif c.tag == _UI["raw"] or TABLES.is_apdu(c.tag):
                 ui = etree.SubElement(out, _P + _UI["element"])
                 _copy_ours(c, ui)
                 ui.text = hexstr(_apdu_octets(c))
                 for view in c:  # a deciphered view of the ciphered initiate APDU stays beside it
                     if isinstance(view.tag, str) and view.tag.startswith(_OUR):
-                        ui.append(copy.deepcopy(view))
+                        ui.append(self.passthrough(view))
             else:
                 out.append(self.element(c, path))
 
@@ -349,7 +371,7 @@ def to_standard(simple_root: Any) -> Any:
                 out.set(k, v)
         for c in el:
             if _passthrough(c):
-                out.append(copy.deepcopy(c))
+                out.append(conv.passthrough(c))
             else:
                 out.append(walk(c, top and el.tag == simple_spec()["framing"]["messages"]))
         return out
@@ -373,6 +395,30 @@ def _nsmap(root: Any) -> dict:
 
 class _In:
     """One standard document's conversion back to the simple dialect."""
+
+    def view(self, v: Any) -> Any:
+        """One of our elements back: the APDU a deciphered (or reassembled) view shows in the
+        standard dialect becomes the simple one, which the digest is checked on."""
+        if v.tag not in _VIEWS:
+            return copy.deepcopy(v)
+        out = etree.Element(v.tag, dict(v.attrib))
+        out.text = v.text
+        for k in v:
+            if not isinstance(k.tag, str):
+                out.append(copy.deepcopy(k))
+            elif k.tag.startswith(_OUR):
+                out.append(self.view(k))
+            elif k.tag.startswith(_P):
+                local = etree.QName(k).localname
+                if local in (_WRAP["acse"], _WRAP["xdlms"]):
+                    kids = [c for c in k if isinstance(c.tag, str)]
+                    if len(kids) != 1:
+                        raise XmlError(_where(k, f"<{local}> holds one element"))
+                    k = kids[0]
+                out.append(self.element(k, ()))
+            else:  # a simple-dialect view (as written before both were one dialect)
+                out.append(copy.deepcopy(k))
+        return out
 
     def element(self, el: Any, parents: tuple[str, ...]) -> Any:
         local = _VARIANTS.get(etree.QName(el).localname, etree.QName(el).localname)
@@ -432,14 +478,14 @@ class _In:
                     if isinstance(g.tag, str):
                         self.append(out, g, path)
             elif etree.QName(c).localname == _UI["element"] and name in _ACSE:
-                out.append(_ui_element(c))
+                out.append(_ui_element(c, self))
             elif name in _UNWRAPPED:
                 item = etree.SubElement(out, _UNWRAPPED[name])
                 self.append(item, c, path + (_UNWRAPPED[name],))
             else:
                 self.append(out, c, path)
         for v in views:
-            out.append(copy.deepcopy(v))
+            out.append(self.view(v))
         return out
 
     def append(self, out: Any, c: Any, path: tuple[str, ...]) -> None:
@@ -497,7 +543,7 @@ def _conformance_name(bit: str) -> str:
     return by_kebab.get(bit, bit)
 
 
-def _ui_element(ui: Any) -> Any:
+def _ui_element(ui: Any, conv: _In | None = None) -> Any:
     """The simple element of a user-information's octets: the APDU the tables write for them
     (the raw ``UserInformation`` when they are no APDU)."""
     data = parse_hex(ui, (ui.text or "").strip())
@@ -511,7 +557,7 @@ def _ui_element(ui: Any) -> Any:
             el.set(k, v)
     for view in ui:
         if isinstance(view.tag, str) and view.tag.startswith(_OUR):
-            el.append(copy.deepcopy(view))
+            el.append((conv or _In()).view(view))
     return el
 
 
@@ -547,7 +593,7 @@ def to_simple(root: Any) -> Any:
         for c in el:
             if not isinstance(c.tag, str):
                 continue
-            out.append(copy.deepcopy(c) if c.tag.startswith(_OUR) else walk(c))
+            out.append(conv.view(c) if c.tag.startswith(_OUR) else walk(c))
         return out
 
     simple = walk(root)
