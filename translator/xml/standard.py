@@ -20,6 +20,7 @@ from lxml import etree
 from ..errors import DecodeError, EncodeError, XmlError
 from ..schema import _core
 from ..schema.apdu import Apdu
+from ..schema.axdr import Data
 from ..tables import load_json, spec_text
 from . import safe
 from .context import Cursor, InCtx
@@ -216,6 +217,10 @@ class _Out:
 
     def element(self, el: Any, path: tuple[str, ...]) -> Any:
         tag = el.tag
+        if tag == _COMPACT:
+            got = _compact_out(el)
+            if got is not None:
+                return got
         path = path + (tag,)
         out = etree.Element(_P + _NAMES.std(path))
         kind = _NAMES.kind(path)
@@ -391,6 +396,134 @@ def _nsmap(root: Any) -> dict:
     return {"x": STD_NS, "dt": NS} if used_ours else {"x": STD_NS}
 
 
+# --- compact-array: the Green Book's SEQUENCE { contents-description, array-contents } --------------
+#
+# The simple dialect shows the contents decoded by their description; the standard one shows what
+# the module says: the TypeDescription as its alternatives (an array's number-of-elements and
+# type-description) and array-contents as the octets. Both are derived from the octets the simple
+# element encodes to, and read back the same way; where they would not give those octets again
+# (a non-minimal length, our dt: attributes) the element stays in its decoded form.
+
+_COMPACT = DATA.by_tag["compact_array"][0]
+_COMPACT_TAG = 19
+
+
+@cache
+def _type_names() -> tuple[dict[int, str], dict[str, int]]:
+    alts = parse_module(spec_text("cosem_pdu.asn"))["TypeDescription"].components
+    by_tag = {sub.tag: ident for ident, sub, _ in alts}
+    return by_tag, {v: k for k, v in by_tag.items()}
+
+
+def _axdr_length(n: int) -> bytes:
+    if n < 0x80:
+        return bytes([n])
+    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(body)]) + body
+
+
+def _read_length(b: bytes, i: int) -> tuple[int, int]:
+    first = b[i]
+    if first < 0x80:
+        return first, i + 1
+    n = first & 0x7F
+    return int.from_bytes(b[i + 1:i + 1 + n], "big"), i + 1 + n
+
+
+def _description_out(b: bytes, i: int) -> tuple[Any, int]:
+    """One TypeDescription at ``b[i]`` as its XER element, and where it ends."""
+    tag = b[i]
+    name = _type_names()[0].get(tag)
+    if name is None:
+        raise ValueError(f"no TypeDescription for tag {tag}")
+    el = etree.Element(_P + name)
+    i += 1
+    if name == "array":
+        etree.SubElement(el, _P + "number-of-elements").text = str(int.from_bytes(b[i:i + 2], "big"))
+        sub, i = _description_out(b, i + 2)
+        etree.SubElement(el, _P + "type-description").append(sub)
+    elif name == "structure":
+        count, i = _read_length(b, i)
+        for _ in range(count):
+            sub, i = _description_out(b, i)
+            el.append(sub)
+    return el, i
+
+
+def _description_in(el: Any) -> bytes:
+    """The octets of one TypeDescription element (XER) read back."""
+    name = etree.QName(el).localname
+    tag = _type_names()[1].get(name)
+    if tag is None:
+        raise XmlError(_where(el, f"<{name}> is no TypeDescription alternative"))
+    kids = [c for c in el if isinstance(c.tag, str)]
+    if name == "array":
+        count = next((c for c in kids if etree.QName(c).localname == "number-of-elements"), None)
+        inner = next((c for c in kids if etree.QName(c).localname == "type-description"), None)
+        subs = [c for c in inner if isinstance(c.tag, str)] if inner is not None else []
+        if count is None or len(subs) != 1:
+            raise XmlError(_where(el, "an array's description: number-of-elements and one "
+                                      "type-description"))
+        try:
+            n = int((count.text or "").strip())
+        except ValueError:
+            raise XmlError(_where(count, "number-of-elements: a number")) from None
+        if not 0 <= n <= 0xFFFF:
+            raise XmlError(_where(count, "number-of-elements: 0..65535"))
+        return bytes([tag]) + n.to_bytes(2, "big") + _description_in(subs[0])
+    if name == "structure":
+        return bytes([tag]) + _axdr_length(len(kids)) + b"".join(_description_in(c) for c in kids)
+    return bytes([tag])
+
+
+def _compact_out(el: Any) -> Any | None:
+    """The standard ``compact-array`` of a simple ``CompactArray``, or None to keep it decoded."""
+    if any(k.startswith("{") for e in el.iter() if isinstance(e.tag, str) for k in e.attrib):
+        return None
+    try:
+        octets = _core.build(Data, DATA.read(el, _One(el), InCtx(TABLES, hexmode=False)), "axdr")
+        description, i = _description_out(octets, 1)
+        length, start = _read_length(octets, i)
+    except (EncodeError, DecodeError, XmlError, ValueError, IndexError):
+        return None
+    contents = octets[start:]
+    if octets[0] != _COMPACT_TAG or len(contents) != length or octets[i:start] != _axdr_length(length):
+        return None
+    out = etree.Element(_P + "compact-array")
+    etree.SubElement(out, _P + "contents-description").append(description)
+    etree.SubElement(out, _P + "array-contents").text = hexstr(contents)
+    if _description_in(description) != octets[1:i]:
+        return None
+    return out
+
+
+def _compact_in(el: Any, kids: list) -> Any | None:
+    """The simple ``CompactArray`` of a standard ``compact-array`` whose array-contents are
+    octets (None when they are shown decoded, as the simple dialect does: read as such)."""
+    names = [etree.QName(c).localname for c in kids]
+    if names != ["contents-description", "array-contents"] or len(kids[1]):
+        return None
+    desc = [c for c in kids[0] if isinstance(c.tag, str)]
+    if len(desc) != 1:
+        raise XmlError(_where(kids[0], "contents-description holds one TypeDescription"))
+    contents = parse_hex(kids[1], (kids[1].text or "").strip())
+    octets = bytes([_COMPACT_TAG]) + _description_in(desc[0]) + _axdr_length(len(contents)) + contents
+    from ..decoding import decode as _decode
+    from .simple import to_xml as _simple_xml
+    try:
+        msg = _decode(octets, layer="data")
+    except DecodeError as e:
+        raise XmlError(_where(el, f"compact-array: {e}")) from None
+    got = safe.parse(_simple_xml(msg, numbers="dec"))
+    if got.tag != _COMPACT or any(not isinstance(c.tag, str) for c in got.iter()):
+        raise XmlError(_where(el, "compact-array: its array-contents do not match its "
+                                  "contents-description"))
+    for k in list(got.attrib):
+        del got.attrib[k]
+    etree.cleanup_namespaces(got)
+    return got
+
+
 # --- standard -> simple ------------------------------------------------------------------------
 
 class _In:
@@ -454,6 +587,10 @@ class _In:
             return out
         if name == _CSE_ELEMENT:
             return self.cse(el, out, kids, path)
+        if name == _COMPACT:
+            got = _compact_in(el, kids)
+            if got is not None:
+                return got
         if name == _EXC["error"] and parents[-1:] == (_EXC["parent"],) and len(kids) == 1:
             alt = kids[0]  # the CHOICE alternative (Gurux writes its name as the text instead)
             counter = (alt.text or "").strip()

@@ -4,8 +4,9 @@ or the DLMS UA's official one for users who hold it (``--xsd PATH``).
 What is validated is the COSEMpdu content of a document: each outermost element in the COSEMpdu
 namespace, without our ``dt:`` attributes and elements (they keep the octets exact and show
 cleartext; no schema of the standard knows them). The cleartext APDU a deciphered view shows is
-in the standard dialect too, in its wrapper: it is one more such element, validated as well. The frame envelope around it (``<HDLC>``,
-``<WRAPPER>``, ...) is no part of the COSEMpdu module and is not validated.
+in the standard dialect too, in its wrapper: it is one more such element, validated as well. The
+frame envelope around it (``<HDLC>``, ``<WRAPPER>``, ...) is no part of the COSEMpdu module and is
+not validated.
 
 Another XSD (the DLMS UA's) may declare other global elements than ours, which declares the
 wrappers ``aCSE-APDU`` and ``xDLMS-APDU`` (as Gurux writes them) and ``Data``. Each part is
