@@ -257,6 +257,11 @@ TYPES = [
     ("JDLMS", "DataBlock-SA/block-number", "Unsigned32"),
     ("YOUS", "Action-Request-With-Pblock/pblock", "DataBlock-SA"),  # jDLMS spells it pBlock
     ("JDLMS", "Cosem-Attribute-Descriptor/instance-id", "Cosem-Object-Instance-Id"),
+    # the fix: Unsigned16 here (to show short names like FA00 unsigned); a short name is an
+    # Integer16 in every source, so the standard dialect shows it signed (FA08 is -1528)
+    ("JDLMS", "Variable-Access-Specification/variable-name", "ObjectName"),
+    ("JDLMS", "Parameterized-Access/variable-name", "ObjectName"),
+    ("JDLMS", "InitiateResponse/vaa-name", "ObjectName"),
     ("JDLMS", "Cosem-Method-Descriptor/method-id", "Cosem-Object-Method-Id"),
 ]
 

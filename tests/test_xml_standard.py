@@ -619,3 +619,12 @@ def test_a_view_in_the_simple_dialect_still_reads():
     for old, new in zip(list(root.iter(OUR + "Deciphered")), simple_views, strict=True):
         old.getparent().replace(old, new)
     assert from_xml(etree.tostring(root)) == data(vid)
+
+
+def test_short_names_are_signed_as_objectname_is():
+    """ObjectName ::= Integer16 (jDLMS's cosem.asn): the short name FA08 of a readRequest
+    (05, one variable-name [2], FA08) is 0xFA08 - 0x10000 = -1528 in the standard dialect."""
+    for raw, shown in ((bytes.fromhex("050102fa08"), "-1528"), (bytes.fromhex("0501020008"), "8")):
+        xml = to_xml(decode(raw, layer="apdu"), dialect="standard")
+        assert f"<x:variable-name>{shown}</x:variable-name>" in xml
+        assert errors(xml) == [] and from_xml(xml) == raw

@@ -249,6 +249,8 @@ class _Out:
                 value = _oid_out(kind[4:], value)
             elif kind == "boolean" and value in ("True", "False"):
                 value = value.lower()
+            elif kind == "integer16" and value.isdigit() and 0x8000 <= int(value) <= 0xFFFF:
+                value = str(int(value) - 0x10000)
             out.text = value
         if tag in _ACSE:
             self.children_acse(el, out, path)
@@ -608,6 +610,9 @@ class _In:
                 value = _oid_in(kind[4:], value)
             elif kind == "boolean" and value in ("true", "false"):
                 value = value.capitalize()
+            elif kind == "integer16" and value.startswith("-") and value[1:].isdigit() \
+                    and int(value) >= -0x8000:
+                value = str(int(value) + 0x10000)
             out.set("Value", value)
         for c in kids:
             if etree.QName(c).localname == _SINGLE["element"] and name == _SINGLE["parent"]:
