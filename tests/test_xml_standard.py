@@ -628,3 +628,32 @@ def test_short_names_are_signed_as_objectname_is():
         xml = to_xml(decode(raw, layer="apdu"), dialect="standard")
         assert f"<x:variable-name>{shown}</x:variable-name>" in xml
         assert errors(xml) == [] and from_xml(xml) == raw
+
+
+def test_exception_service_error_is_a_choice_and_gurux_form_is_read():
+    """ExceptionResponse's service-error is a CHOICE of NULLs and invocation-counter-error
+    [6] IMPLICIT Unsigned32 (youserj/COSEMpdu_project's transcription): we write the alternative
+    as an element; Gurux writes its name as the text of service-error (its translator's
+    exception-response handling), which is read too. D8 02 06 00000005: service-unknown,
+    invocation-counter-error with counter 5; D8 01 02: service-not-allowed, not-supported."""
+    raw = bytes.fromhex("d8020600000005")
+    xml = to_xml(decode(raw, layer="apdu"), dialect="standard")
+    err = standard.parse(xml).find(f".//{STD}service-error")
+    assert [(etree.QName(c).localname, c.text) for c in err] == [("invocation-counter-error", "5")]
+    assert errors(xml) == [] and from_xml(xml) == raw
+    gurux = ('<x:xDLMS-APDU xmlns:x="http://www.dlms.com/COSEMpdu"><x:exception-response>'
+             "<x:state-error>service-not-allowed</x:state-error>"
+             "<x:service-error>service-not-supported</x:service-error>"
+             "</x:exception-response></x:xDLMS-APDU>")
+    assert from_xml(gurux) == bytes.fromhex("d80102")
+
+
+def test_gurux_spellings_of_the_ciphered_apdus_are_read():
+    """Gurux's TranslatorStandardTags spell glo-/ded- SN and initiate APDUs in kebab case
+    (glo-initiate-request, ded-action-request); the module's identifiers are glo-initiateRequest
+    and ded-actionRequest ([33], [211] in jDLMS's cosem.asn)."""
+    for ours, gurux, raw in (("glo-initiateRequest", "glo-initiate-request", "21052000000001"),
+                             ("ded-actionRequest", "ded-action-request", "d3052000000001")):
+        xml = to_xml(decode(bytes.fromhex(raw), layer="apdu", strict=False), dialect="standard")
+        assert f"<x:{ours}>" in xml
+        assert from_xml(xml.replace(ours, gurux)) == bytes.fromhex(raw)
