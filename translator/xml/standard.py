@@ -15,12 +15,12 @@ import re
 from functools import cache
 from typing import Any
 
+from construct import ConstructError
 from lxml import etree
 
 from ..errors import DecodeError, EncodeError, XmlError
-from ..schema import _core
+from ..schema import _core, axdr
 from ..schema.apdu import Apdu
-from ..schema.axdr import Data
 from ..tables import load_json, spec_text
 from . import safe
 from .context import Cursor, InCtx
@@ -407,57 +407,38 @@ def _nsmap(root: Any) -> dict:
 # (a non-minimal length, our dt: attributes) the element stays in its decoded form.
 
 _COMPACT = DATA.by_tag["compact_array"][0]
-_COMPACT_TAG = 19
 
 
 @cache
 def _type_names() -> tuple[dict[int, str], dict[str, int]]:
+    """TypeDescription's alternatives by tag number and back (cosem_pdu.asn)."""
     alts = parse_module(spec_text("cosem_pdu.asn"))["TypeDescription"].components
     by_tag = {sub.tag: ident for ident, sub, _ in alts}
     return by_tag, {v: k for k, v in by_tag.items()}
 
 
-def _axdr_length(n: int) -> bytes:
-    if n < 0x80:
-        return bytes([n])
-    body = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x80 | len(body)]) + body
-
-
-def _read_length(b: bytes, i: int) -> tuple[int, int]:
-    first = b[i]
-    if first < 0x80:
-        return first, i + 1
-    n = first & 0x7F
-    return int.from_bytes(b[i + 1:i + 1 + n], "big"), i + 1 + n
-
-
-def _description_out(b: bytes, i: int) -> tuple[Any, int]:
-    """One TypeDescription at ``b[i]`` as its XER element, and where it ends."""
-    tag = b[i]
-    name = _type_names()[0].get(tag)
-    if name is None:
-        raise ValueError(f"no TypeDescription for tag {tag}")
+def _description_out(desc: Any) -> Any:
+    """A parsed TypeDescription as its XER element."""
+    name = _type_names()[0][int(desc["tag"])]
     el = etree.Element(_P + name)
-    i += 1
+    inner = desc["description"]
     if name == "array":
-        etree.SubElement(el, _P + "number-of-elements").text = str(int.from_bytes(b[i:i + 2], "big"))
-        sub, i = _description_out(b, i + 2)
-        etree.SubElement(el, _P + "type-description").append(sub)
+        etree.SubElement(el, _P + "number-of-elements").text = str(inner["number_of_elements"])
+        etree.SubElement(el, _P + "type-description").append(
+            _description_out(inner["type_description"]))
     elif name == "structure":
-        count, i = _read_length(b, i)
-        for _ in range(count):
-            sub, i = _description_out(b, i)
-            el.append(sub)
-    return el, i
+        for d in inner:
+            el.append(_description_out(d))
+    return el
 
 
-def _description_in(el: Any) -> bytes:
-    """The octets of one TypeDescription element (XER) read back."""
+def _description_in(el: Any) -> dict:
+    """A TypeDescription element (XER) as the value the schema builds."""
     name = etree.QName(el).localname
-    tag = _type_names()[1].get(name)
-    if tag is None:
+    number = _type_names()[1].get(name)
+    if number is None:
         raise XmlError(_where(el, f"<{name}> is no TypeDescription alternative"))
+    tag = axdr.AXDR_TYPES[number]
     kids = [c for c in el if isinstance(c.tag, str)]
     if name == "array":
         count = next((c for c in kids if etree.QName(c).localname == "number-of-elements"), None)
@@ -470,12 +451,11 @@ def _description_in(el: Any) -> bytes:
             n = int((count.text or "").strip())
         except ValueError:
             raise XmlError(_where(count, "number-of-elements: a number")) from None
-        if not 0 <= n <= 0xFFFF:
-            raise XmlError(_where(count, "number-of-elements: 0..65535"))
-        return bytes([tag]) + n.to_bytes(2, "big") + _description_in(subs[0])
+        return {"tag": tag, "description": {"number_of_elements": n,
+                                            "type_description": _description_in(subs[0])}}
     if name == "structure":
-        return bytes([tag]) + _axdr_length(len(kids)) + b"".join(_description_in(c) for c in kids)
-    return bytes([tag])
+        return {"tag": tag, "description": [_description_in(c) for c in kids]}
+    return {"tag": tag, "description": None}
 
 
 def _compact_out(el: Any) -> Any | None:
@@ -483,19 +463,16 @@ def _compact_out(el: Any) -> Any | None:
     if any(k.startswith("{") for e in el.iter() if isinstance(e.tag, str) for k in e.attrib):
         return None
     try:
-        octets = _core.build(Data, DATA.read(el, _One(el), InCtx(TABLES, hexmode=False)), "axdr")
-        description, i = _description_out(octets, 1)
-        length, start = _read_length(octets, i)
-    except (EncodeError, DecodeError, XmlError, ValueError, IndexError):
+        value = DATA.read(el, _One(el), InCtx(TABLES, hexmode=False))
+        parts = axdr.compact_split(_core.build(axdr.CompactArray, value["value"], "axdr"))
+    except (EncodeError, DecodeError, XmlError):
         return None
-    contents = octets[start:]
-    if octets[0] != _COMPACT_TAG or len(contents) != length or octets[i:start] != _axdr_length(length):
+    if parts is None:
         return None
+    description, contents = parts
     out = etree.Element(_P + "compact-array")
-    etree.SubElement(out, _P + "contents-description").append(description)
+    etree.SubElement(out, _P + "contents-description").append(_description_out(description))
     etree.SubElement(out, _P + "array-contents").text = hexstr(contents)
-    if _description_in(description) != octets[1:i]:
-        return None
     return out
 
 
@@ -509,17 +486,18 @@ def _compact_in(el: Any, kids: list) -> Any | None:
     if len(desc) != 1:
         raise XmlError(_where(kids[0], "contents-description holds one TypeDescription"))
     contents = parse_hex(kids[1], (kids[1].text or "").strip())
-    octets = bytes([_COMPACT_TAG]) + _description_in(desc[0]) + _axdr_length(len(contents)) + contents
-    from ..decoding import decode as _decode
-    from .simple import to_xml as _simple_xml
+    from ..decoding import decode
+    from .simple import to_xml as simple_xml
     try:
-        msg = _decode(octets, layer="data")
-    except DecodeError as e:
+        octets = axdr.compact_join(_description_in(desc[0]), contents)
+        value = _core.parse(axdr.CompactArray, octets, "axdr")
+        msg = decode(_core.build(axdr.Data, {"tag": "compact_array", "value": value}, "axdr"),
+                     layer="data")
+    except (DecodeError, EncodeError, ConstructError) as e:
         raise XmlError(_where(el, f"compact-array: {e}")) from None
-    got = safe.parse(_simple_xml(msg, numbers="dec"))
-    if got.tag != _COMPACT or any(not isinstance(c.tag, str) for c in got.iter()):
-        raise XmlError(_where(el, "compact-array: its array-contents do not match its "
-                                  "contents-description"))
+    got = safe.parse(simple_xml(msg, numbers="dec"))
+    if got.tag != _COMPACT:
+        raise XmlError(_where(el, "compact-array: not read back as one"))
     for k in list(got.attrib):
         del got.attrib[k]
     etree.cleanup_namespaces(got)
