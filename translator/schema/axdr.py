@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import struct
+from typing import Any
 
 import construct as c
 from construct import this
@@ -44,6 +45,8 @@ __all__ = [
     "DataTag",
     "Float",
     "TypeDescription",
+    "compact_join",
+    "compact_split",
 ]
 
 AXDR_TYPES: dict[int, str] = {
@@ -303,6 +306,34 @@ CompactArray = Struct(
     "array_contents" / _CompactContents(),
 )
 """compact-array value: the type description and the rows decoded from array-contents."""
+
+_CompactSplit = Struct(
+    "contents_description" / TypeDescription,
+    "length" / Length,
+    "array_contents" / c.GreedyBytes,
+)
+
+
+def compact_split(octets: bytes) -> tuple[Any, bytes] | None:
+    """A compact-array's value octets (after its tag) as the Green Book's SEQUENCE has them:
+    the TypeDescription (parsed) and the array-contents OCTET STRING; None when they do not
+    read so or would not be built back the same (a length longer than the shortest form)."""
+    try:
+        v = _CompactSplit.parse(bytes(octets))
+    except (c.ConstructError, ValueError):
+        return None
+    contents = bytes(v.array_contents)
+    if int(v.length) != len(contents) or compact_join(v.contents_description, contents) != octets:
+        return None
+    return v.contents_description, contents
+
+
+def compact_join(description: Any, contents: bytes) -> bytes:
+    """The value octets of a compact-array: its TypeDescription, then the contents' length and
+    the contents (``compact_split`` back); ``CompactArray`` parses them."""
+    return _CompactSplit.build({"contents_description": description, "length": len(contents),
+                                "array_contents": contents})
+
 
 Data = Layer("axdr", Struct(
     "tag" / DataTag,

@@ -16,6 +16,10 @@ the zeroed plaintext.
       </dt:Deciphered>
     </glo_GetRequest>
 
+In a standard-dialect document the view's APDU is written in the standard dialect as well, in
+its ``<x:xDLMS-APDU>`` wrapper (standard.py converts it both ways; a view still in the simple
+dialect is read as it is), and the digest is checked on the simple APDU it maps back to.
+
 A protected APDU that no frame shows whole (joined from HDLC or M-Bus segments or from
 general-block-transfer blocks) is shown after the frames, in ``<dt:Reassembled>``.
 """

@@ -15,10 +15,11 @@ import re
 from functools import cache
 from typing import Any
 
+from construct import ConstructError
 from lxml import etree
 
 from ..errors import DecodeError, EncodeError, XmlError
-from ..schema import _core
+from ..schema import _core, axdr
 from ..schema.apdu import Apdu
 from ..tables import load_json, spec_text
 from . import safe
@@ -46,6 +47,7 @@ _CSE = _S["confirmed_service_error"]
 _CSE_BY_NAME = {v: k for k, v in _CSE["names"].items()}
 _VARIANTS = _S["gurux_variants"]
 _UNWRAPPED = _S["unwrapped_items"]
+_EXC = _S["exception_response"]
 _ACSE_NAMES = simple_spec()["acse_names"]
 _ENUMS = simple_spec()["enums"]
 _CONF = simple_spec()["conformance"]
@@ -119,6 +121,10 @@ class _Names:
 
 
 _NAMES = _Names()
+WRAPPERS: dict[str, str] = dict(_WRAP)
+"""The standard elements around an APDU or bare data: ``acse``, ``xdlms``, ``data``."""
+ACSE_ELEMENTS = frozenset(_NAMES.std((n,)) for n in _ACSE)
+"""The standard elements of the ACSE APDUs (aarq, aare, rlrq, rlre)."""
 
 
 @cache
@@ -131,7 +137,10 @@ def _asn1_enums() -> dict[str, tuple[dict[str, int], dict[int, str]]]:
         t = types[name]
         if comp:
             t = next(sub for ident, sub, _ in t.components if ident == comp)
-        out[table] = (dict(t.numbers), {n: k for k, n in t.numbers.items()})
+        numbers = dict(t.numbers)
+        if t.kind == "CHOICE":  # a CHOICE of NULLs (ExceptionResponse's service-error): its tags
+            numbers = {ident: sub.tag for ident, sub, _ in t.components}
+        out[table] = (numbers, {n: k for k, n in numbers.items()})
     return out
 
 
@@ -181,11 +190,37 @@ def _passthrough(c: Any) -> bool:
     return not isinstance(c.tag, str) or c.tag.startswith(_OUR)
 
 
+_VIEWS = frozenset(_OUR + v for v in ("Deciphered", "Reassembled"))
+
+
 class _Out:
     """One document's conversion to the standard dialect."""
 
+    def passthrough(self, c: Any) -> Any:
+        """A comment or one of our elements: a deciphered (or reassembled) view is ours, but
+        the APDU it shows is written in the standard dialect too, in its COSEMpdu wrapper, so
+        that one document has one dialect (the view keeps its attributes: digest, redaction)."""
+        if not isinstance(c.tag, str) or c.tag not in _VIEWS:
+            return copy.deepcopy(c)
+        out = etree.Element(c.tag, dict(c.attrib))
+        out.text = c.text
+        for k in c:
+            if _passthrough(k):
+                out.append(self.passthrough(k))
+            elif TABLES.is_apdu(k.tag):
+                wrap = etree.SubElement(out, _P + _wrapper(k.tag))
+                wrap.append(self.element(k, ()))
+            else:  # the plaintext's octets when they are no APDU: as they are
+                out.append(copy.deepcopy(k))
+            out[-1].tail = k.tail
+        return out
+
     def element(self, el: Any, path: tuple[str, ...]) -> Any:
         tag = el.tag
+        if tag == _COMPACT:
+            got = _compact_out(el)
+            if got is not None:
+                return got
         path = path + (tag,)
         out = etree.Element(_P + _NAMES.std(path))
         kind = _NAMES.kind(path)
@@ -214,6 +249,8 @@ class _Out:
                 value = _oid_out(kind[4:], value)
             elif kind == "boolean" and value in ("True", "False"):
                 value = value.lower()
+            elif kind == "integer16" and value.isdigit() and 0x8000 <= int(value) <= 0xFFFF:
+                value = str(int(value) - 0x10000)
             out.text = value
         if tag in _ACSE:
             self.children_acse(el, out, path)
@@ -221,15 +258,35 @@ class _Out:
             self.children_cse(el, out, path)
         elif tag == _SINGLE["parent"]:
             self.children_single(el, out, path)
+        elif tag == _EXC["parent"]:
+            self.children_exception(el, out, path)
         else:
             self.children(el, out, path)
         return out
+
+    def children_exception(self, el: Any, out: Any, path: tuple[str, ...]) -> None:
+        """ExceptionResponse: service-error is a CHOICE whose alternative is named by the error
+        (an empty element; invocation-counter-error holds the counter that follows it)."""
+        alt = None
+        for c in el:
+            if _passthrough(c):
+                out.append(self.passthrough(c))
+            elif c.tag == _EXC["error"]:
+                choice = self.element(c, path)
+                alt = etree.SubElement(choice, _P + (choice.text or ""))
+                choice.text = None
+                out.append(choice)
+            elif c.tag == _EXC["counter"] and alt is not None and len(alt) == 0 and not alt.text:
+                alt.text = c.get("Value")
+                _copy_ours(c, alt)
+            else:
+                out.append(self.element(c, path))
 
     def children(self, el: Any, out: Any, path: tuple[str, ...]) -> None:
         item = _UNWRAPPED.get(el.tag)
         for c in el:
             if _passthrough(c):
-                out.append(copy.deepcopy(c))
+                out.append(self.passthrough(c))
             elif c.tag == item:  # SEQUENCE OF a CHOICE: the alternative without its item element
                 self.children(c, out, path + (item,))
             else:
@@ -245,7 +302,7 @@ class _Out:
                 single.append(self.element(c, path))
             else:
                 (single if single is not None else out).append(
-                    copy.deepcopy(c) if _passthrough(c) else self.element(c, path))
+                    self.passthrough(c) if _passthrough(c) else self.element(c, path))
 
     def children_cse(self, el: Any, out: Any, path: tuple[str, ...]) -> None:
         """ConfirmedServiceError: the service number names the CHOICE alternative."""
@@ -264,14 +321,14 @@ class _Out:
         is an OCTET STRING), built by the simple reader from the element the tables wrote."""
         for c in el:
             if _passthrough(c):
-                out.append(copy.deepcopy(c))
+                out.append(self.passthrough(c))
             elif c.tag == _UI["raw"] or TABLES.is_apdu(c.tag):
                 ui = etree.SubElement(out, _P + _UI["element"])
                 _copy_ours(c, ui)
                 ui.text = hexstr(_apdu_octets(c))
                 for view in c:  # a deciphered view of the ciphered initiate APDU stays beside it
                     if isinstance(view.tag, str) and view.tag.startswith(_OUR):
-                        ui.append(copy.deepcopy(view))
+                        ui.append(self.passthrough(view))
             else:
                 out.append(self.element(c, path))
 
@@ -321,7 +378,7 @@ def to_standard(simple_root: Any) -> Any:
                 out.set(k, v)
         for c in el:
             if _passthrough(c):
-                out.append(copy.deepcopy(c))
+                out.append(conv.passthrough(c))
             else:
                 out.append(walk(c, top and el.tag == simple_spec()["framing"]["messages"]))
         return out
@@ -341,10 +398,140 @@ def _nsmap(root: Any) -> dict:
     return {"x": STD_NS, "dt": NS} if used_ours else {"x": STD_NS}
 
 
+# --- compact-array: the Green Book's SEQUENCE { contents-description, array-contents } --------------
+#
+# The simple dialect shows the contents decoded by their description; the standard one shows what
+# the module says: the TypeDescription as its alternatives (an array's number-of-elements and
+# type-description) and array-contents as the octets. Both are derived from the octets the simple
+# element encodes to, and read back the same way; where they would not give those octets again
+# (a non-minimal length, our dt: attributes) the element stays in its decoded form.
+
+_COMPACT = DATA.by_tag["compact_array"][0]
+
+
+@cache
+def _type_names() -> tuple[dict[int, str], dict[str, int]]:
+    """TypeDescription's alternatives by tag number and back (cosem_pdu.asn)."""
+    alts = parse_module(spec_text("cosem_pdu.asn"))["TypeDescription"].components
+    by_tag = {sub.tag: ident for ident, sub, _ in alts}
+    return by_tag, {v: k for k, v in by_tag.items()}
+
+
+def _description_out(desc: Any) -> Any:
+    """A parsed TypeDescription as its XER element."""
+    name = _type_names()[0][int(desc["tag"])]
+    el = etree.Element(_P + name)
+    inner = desc["description"]
+    if name == "array":
+        etree.SubElement(el, _P + "number-of-elements").text = str(inner["number_of_elements"])
+        etree.SubElement(el, _P + "type-description").append(
+            _description_out(inner["type_description"]))
+    elif name == "structure":
+        for d in inner:
+            el.append(_description_out(d))
+    return el
+
+
+def _description_in(el: Any) -> dict:
+    """A TypeDescription element (XER) as the value the schema builds."""
+    name = etree.QName(el).localname
+    number = _type_names()[1].get(name)
+    if number is None:
+        raise XmlError(_where(el, f"<{name}> is no TypeDescription alternative"))
+    tag = axdr.AXDR_TYPES[number]
+    kids = [c for c in el if isinstance(c.tag, str)]
+    if name == "array":
+        count = next((c for c in kids if etree.QName(c).localname == "number-of-elements"), None)
+        inner = next((c for c in kids if etree.QName(c).localname == "type-description"), None)
+        subs = [c for c in inner if isinstance(c.tag, str)] if inner is not None else []
+        if count is None or len(subs) != 1:
+            raise XmlError(_where(el, "an array's description: number-of-elements and one "
+                                      "type-description"))
+        try:
+            n = int((count.text or "").strip())
+        except ValueError:
+            raise XmlError(_where(count, "number-of-elements: a number")) from None
+        return {"tag": tag, "description": {"number_of_elements": n,
+                                            "type_description": _description_in(subs[0])}}
+    if name == "structure":
+        return {"tag": tag, "description": [_description_in(c) for c in kids]}
+    return {"tag": tag, "description": None}
+
+
+def _compact_out(el: Any) -> Any | None:
+    """The standard ``compact-array`` of a simple ``CompactArray``, or None to keep it decoded."""
+    if any(k.startswith("{") for e in el.iter() if isinstance(e.tag, str) for k in e.attrib):
+        return None
+    try:
+        value = DATA.read(el, _One(el), InCtx(TABLES, hexmode=False))
+        parts = axdr.compact_split(_core.build(axdr.CompactArray, value["value"], "axdr"))
+    except (EncodeError, DecodeError, XmlError):
+        return None
+    if parts is None:
+        return None
+    description, contents = parts
+    out = etree.Element(_P + "compact-array")
+    etree.SubElement(out, _P + "contents-description").append(_description_out(description))
+    etree.SubElement(out, _P + "array-contents").text = hexstr(contents)
+    return out
+
+
+def _compact_in(el: Any, kids: list) -> Any | None:
+    """The simple ``CompactArray`` of a standard ``compact-array`` whose array-contents are
+    octets (None when they are shown decoded, as the simple dialect does: read as such)."""
+    names = [etree.QName(c).localname for c in kids]
+    if names != ["contents-description", "array-contents"] or len(kids[1]):
+        return None
+    desc = [c for c in kids[0] if isinstance(c.tag, str)]
+    if len(desc) != 1:
+        raise XmlError(_where(kids[0], "contents-description holds one TypeDescription"))
+    contents = parse_hex(kids[1], (kids[1].text or "").strip())
+    from ..decoding import decode
+    from .simple import to_xml as simple_xml
+    try:
+        octets = axdr.compact_join(_description_in(desc[0]), contents)
+        value = _core.parse(axdr.CompactArray, octets, "axdr")
+        msg = decode(_core.build(axdr.Data, {"tag": "compact_array", "value": value}, "axdr"),
+                     layer="data")
+    except (DecodeError, EncodeError, ConstructError) as e:
+        raise XmlError(_where(el, f"compact-array: {e}")) from None
+    got = safe.parse(simple_xml(msg, numbers="dec"))
+    if got.tag != _COMPACT:
+        raise XmlError(_where(el, "compact-array: not read back as one"))
+    for k in list(got.attrib):
+        del got.attrib[k]
+    etree.cleanup_namespaces(got)
+    return got
+
+
 # --- standard -> simple ------------------------------------------------------------------------
 
 class _In:
     """One standard document's conversion back to the simple dialect."""
+
+    def view(self, v: Any) -> Any:
+        """One of our elements back: the APDU a deciphered (or reassembled) view shows in the
+        standard dialect becomes the simple one, which the digest is checked on."""
+        if v.tag not in _VIEWS:
+            return copy.deepcopy(v)
+        out = etree.Element(v.tag, dict(v.attrib))
+        out.text = v.text
+        for k in v:
+            if not isinstance(k.tag, str):
+                out.append(copy.deepcopy(k))
+            elif k.tag.startswith(_OUR):
+                out.append(self.view(k))
+            elif k.tag.startswith(_P):
+                local = etree.QName(k).localname
+                if local in (_WRAP["acse"], _WRAP["xdlms"]):
+                    kids = [c for c in k if isinstance(c.tag, str)]
+                    if len(kids) != 1:
+                        raise XmlError(_where(k, f"<{local}> holds one element"))
+                    k = kids[0]
+                out.append(self.element(k, ()))
+            else:  # a simple-dialect view (as written before both were one dialect)
+                out.append(copy.deepcopy(k))
+        return out
 
     def element(self, el: Any, parents: tuple[str, ...]) -> Any:
         local = _VARIANTS.get(etree.QName(el).localname, etree.QName(el).localname)
@@ -380,6 +567,19 @@ class _In:
             return out
         if name == _CSE_ELEMENT:
             return self.cse(el, out, kids, path)
+        if name == _COMPACT:
+            got = _compact_in(el, kids)
+            if got is not None:
+                return got
+        if name == _EXC["error"] and parents[-1:] == (_EXC["parent"],) and len(kids) == 1:
+            alt = kids[0]  # the CHOICE alternative (Gurux writes its name as the text instead)
+            counter = (alt.text or "").strip()
+            out.set("Value", _enum_in(_EXC["table"], etree.QName(alt).localname))
+            if counter:
+                c = etree.Element(_EXC["counter"], Value=counter)
+                _copy_ours_in(alt, c)
+                return [out, c]
+            return out
         if text is not None or (not kids and name not in _CONTAINERS):
             value = text or ""
             if kind and kind.startswith("enum:"):
@@ -388,6 +588,9 @@ class _In:
                 value = _oid_in(kind[4:], value)
             elif kind == "boolean" and value in ("true", "false"):
                 value = value.capitalize()
+            elif kind == "integer16" and value.startswith("-") and value[1:].isdigit() \
+                    and int(value) >= -0x8000:
+                value = str(int(value) + 0x10000)
             out.set("Value", value)
         for c in kids:
             if etree.QName(c).localname == _SINGLE["element"] and name == _SINGLE["parent"]:
@@ -395,20 +598,21 @@ class _In:
                     if isinstance(g.tag, str):
                         self.append(out, g, path)
             elif etree.QName(c).localname == _UI["element"] and name in _ACSE:
-                out.append(_ui_element(c))
+                out.append(_ui_element(c, self))
             elif name in _UNWRAPPED:
                 item = etree.SubElement(out, _UNWRAPPED[name])
                 self.append(item, c, path + (_UNWRAPPED[name],))
             else:
                 self.append(out, c, path)
         for v in views:
-            out.append(copy.deepcopy(v))
+            out.append(self.view(v))
         return out
 
     def append(self, out: Any, c: Any, path: tuple[str, ...]) -> None:
         got = self.element(c, path)
-        if got is not None:
-            out.append(got)
+        for one in got if isinstance(got, list) else [got]:
+            if one is not None:
+                out.append(one)
 
     def cse(self, el: Any, out: Any, kids: list, path: tuple[str, ...]) -> Any:
         if len(kids) != 1 or etree.QName(kids[0]).localname not in _CSE_BY_NAME:
@@ -423,6 +627,12 @@ class _In:
 
 
 _CSE_ELEMENT = "ConfirmedServiceError"
+
+
+def _copy_ours_in(src: Any, dst: Any) -> None:
+    for k, v in src.attrib.items():
+        if k.startswith(_OUR) and k != _OUR + "octet":
+            dst.set(k, v)
 _DESCRIPTION = simple_spec()["compact_array"]["description"]
 
 
@@ -453,7 +663,7 @@ def _conformance_name(bit: str) -> str:
     return by_kebab.get(bit, bit)
 
 
-def _ui_element(ui: Any) -> Any:
+def _ui_element(ui: Any, conv: _In | None = None) -> Any:
     """The simple element of a user-information's octets: the APDU the tables write for them
     (the raw ``UserInformation`` when they are no APDU)."""
     data = parse_hex(ui, (ui.text or "").strip())
@@ -467,7 +677,7 @@ def _ui_element(ui: Any) -> Any:
             el.set(k, v)
     for view in ui:
         if isinstance(view.tag, str) and view.tag.startswith(_OUR):
-            el.append(copy.deepcopy(view))
+            el.append((conv or _In()).view(view))
     return el
 
 
@@ -503,7 +713,7 @@ def to_simple(root: Any) -> Any:
         for c in el:
             if not isinstance(c.tag, str):
                 continue
-            out.append(copy.deepcopy(c) if c.tag.startswith(_OUR) else walk(c))
+            out.append(conv.view(c) if c.tag.startswith(_OUR) else walk(c))
         return out
 
     simple = walk(root)

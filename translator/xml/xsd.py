@@ -44,6 +44,9 @@ class Asn1Type:
     low: int | None = None
     high: int | None = None
     size: int | None = None
+    tag: int | None = None              # the number of its tag, [n] or [APPLICATION n]
+    tag_class: str = ""                 # "" (context-specific), "APPLICATION", ...
+    tagging: str = ""                   # "IMPLICIT", "EXPLICIT" or "" as written
 
 
 class _Reader:
@@ -63,12 +66,16 @@ class _Reader:
         self.i += 1
         return tok
 
-    def skip_tag(self) -> None:
-        if self.peek() == "[":
-            while self.take() != "]":
-                pass
-            if self.peek() in ("IMPLICIT", "EXPLICIT"):
-                self.take()
+    def read_tag(self) -> tuple[int | None, str, str]:
+        """``[n]``, ``[APPLICATION n]``, with IMPLICIT or EXPLICIT after it: (n, class, mode)."""
+        if self.peek() != "[":
+            return None, "", ""
+        self.take("[")
+        cls = self.take() if self.peek() in ("APPLICATION", "PRIVATE", "UNIVERSAL") else ""
+        number = int(self.take())
+        self.take("]")
+        mode = self.take() if self.peek() in ("IMPLICIT", "EXPLICIT") else ""
+        return number, cls, mode
 
     def named_list(self, t: Asn1Type) -> None:
         """``{ a(0), b(1) }``: the identifiers and their numbers."""
@@ -100,7 +107,12 @@ class _Reader:
         self.take(")")
 
     def type(self) -> Asn1Type:
-        self.skip_tag()
+        number, cls, mode = self.read_tag()
+        t = self.untagged()
+        t.tag, t.tag_class, t.tagging = number, cls, mode
+        return t
+
+    def untagged(self) -> Asn1Type:
         tok = self.take()
         if tok in ("SEQUENCE", "CHOICE") and self.peek() == "{":
             t = Asn1Type(tok)
