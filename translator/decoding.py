@@ -19,7 +19,9 @@ from .assembly import (
 from .errors import ChecksumError, DecodeError, EncodeError
 from .message import Message
 from .schema import _core
+from .schema.apdu import APDU_NAMES
 from .schema.axdr import Data
+from .schema.protection import QUIRK_APDUS
 from .security import Keyring, Keys, SecurityContext
 from .stream import framing
 from .stream.framing import Garbage
@@ -55,12 +57,51 @@ def decode_all(data: bytes, keys=None, layer: str | None = None,
         return _noted([msg], keys)
     assembler = Assembler(keys, _context(system_title) if keys is not None else None)
     out: list[Message] = []
-    for item in framing.FINDERS[layer](data):
+    for item in _resynced(framing.FINDERS[layer](data)):
         out.extend(assembler.push(item, data))
     out.extend(assembler.finish())
     if len(out) > 1:
         out.sort(key=lambda m: m.offset)
     return _noted(out, keys)
+
+
+_APDU_TAGS = frozenset(APDU_NAMES)
+
+
+def _resynced(items):
+    """A wrapper frame found right after garbage whose APDU starts with no APDU tag joins the
+    garbage run. The wrapper has no checksum, so ``00 01`` inside garbage starts a false frame:
+    without this a run like ``0001 0001 ...`` became one error message per 10 octets, each
+    decoded in full (seconds and hundreds of MB); now a run of garbage is one message."""
+    run: Garbage | None = None
+    for item in items:
+        if type(item) is Garbage and item.kind == "garbage":
+            if run is not None and run.end == item.start:
+                run = Garbage(run.layer, run.start, item.end, run.error, run.kind)
+                continue
+        elif run is not None and run.end == item.start and _false_wrapper(item):
+            run = Garbage(run.layer, run.start, item.end, run.error, run.kind)
+            continue
+        if run is not None:
+            yield run
+            run = None
+        if type(item) is Garbage and item.kind == "garbage":
+            run = item
+        else:
+            yield item
+    if run is not None:
+        yield run
+
+
+def _false_wrapper(item) -> bool:
+    if type(item) is Garbage or item.layer != "wrapper":
+        return False
+    apdu = item.frame.get("apdu")
+    if not apdu or apdu[0] in _APDU_TAGS:
+        return not apdu
+    # a quirk tag (a ciphered body under 0x00) counts when its length octet fits the frame
+    return apdu[0] not in QUIRK_APDUS or len(apdu) < 2 or (apdu[1] < 0x80
+                                                           and apdu[1] != len(apdu) - 2)
 
 
 def _noted(messages: list[Message], keys) -> list[Message]:
@@ -185,7 +226,7 @@ class StreamDecoder:
         out: list[Message] = []
         keep = len(self._buf)
         end = self._base + len(self._buf)
-        for item in framing.FINDERS[self.layer or "hdlc"](self._buf, self._base):
+        for item in _resynced(framing.FINDERS[self.layer or "hdlc"](self._buf, self._base)):
             settled = type(item) is Garbage and item.kind != "truncated"
             if not final and _may_continue(item, end):
                 if settled and item.end - item.start > _HOLD:
