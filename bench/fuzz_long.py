@@ -155,7 +155,7 @@ def capture_cli(count: int, seed: int, save: bool) -> dict:
 
     tried, problems = 0, Counter()
     worst = 0.0
-    for data in mutated_captures(count, seed):
+    for _how, data, _original in mutated_captures(count, seed):
         t0 = time.perf_counter()
         problem = check_capture_cli(data)
         worst = max(worst, time.perf_counter() - t0)

@@ -68,27 +68,41 @@ def decode_all(data: bytes, keys=None, layer: str | None = None,
 _APDU_TAGS = frozenset(APDU_NAMES)
 
 
-def _resynced(items):
-    """A wrapper frame found right after garbage whose APDU starts with no APDU tag joins the
-    garbage run. The wrapper has no checksum, so ``00 01`` inside garbage starts a false frame:
-    without this a run like ``0001 0001 ...`` became one error message per 10 octets, each
-    decoded in full (seconds and hundreds of MB); now a run of garbage is one message."""
-    run: Garbage | None = None
+def _resynced(items, tails: dict[int, tuple[int, bool]] | None = None):
+    """A wrapper frame next to garbage whose APDU starts with no APDU tag joins the garbage run.
+    The wrapper has no checksum, so ``00 01`` inside garbage starts a false frame: without this
+    a run like ``0001 0001 ...`` became one error message per 10 octets, each decoded in full
+    (seconds and hundreds of MB); now a run of garbage is one message. ``tails`` gets, for a
+    run, its start -> (start of its last piece, whether that piece is garbage): where a stream
+    may cut the run and read on with the same result.
+    """
+    run: Garbage | None = None     # the garbage run being gathered
+    held = None                    # a false frame not after garbage: joins a run that follows
     for item in items:
-        if type(item) is Garbage and item.kind == "garbage":
-            if run is not None and run.end == item.start:
-                run = Garbage(run.layer, run.start, item.end, run.error, run.kind)
-                continue
-        elif run is not None and run.end == item.start and _false_wrapper(item):
+        garbage = type(item) is Garbage and item.kind == "garbage"
+        if run is not None and run.end == item.start and (garbage or _false_wrapper(item)):
             run = Garbage(run.layer, run.start, item.end, run.error, run.kind)
+            if tails is not None:
+                tails[run.start] = (item.start, garbage)
             continue
+        if held is not None:
+            if garbage and held.end == item.start:
+                run = Garbage(item.layer, held.start, item.end, item.error, item.kind)
+                held = None
+                continue
+            yield held
+            held = None
         if run is not None:
             yield run
             run = None
-        if type(item) is Garbage and item.kind == "garbage":
+        if garbage:
             run = item
+        elif _false_wrapper(item):
+            held = item
         else:
             yield item
+    if held is not None:
+        yield held
     if run is not None:
         yield run
 
@@ -189,6 +203,14 @@ _RUN_LIMIT = 1 << 16
 """A longer garbage run is reported in pieces of this size, so memory stays flat."""
 
 
+def _cut(run: Garbage, tails: dict[int, tuple[int, bool]]) -> int:
+    """Where a run reaching the end of the data may be cut, reading on with the same result:
+    ``_HOLD`` octets before its end inside its last piece of garbage, or the start of a false
+    frame it ends with (read again)."""
+    last, garbage = tails.get(run.start, (run.start, True))
+    return max(last, run.end - _HOLD) if garbage else last
+
+
 class StreamDecoder:
     """Decode one byte stream (a TCP connection, a serial line) as its chunks arrive.
 
@@ -226,13 +248,16 @@ class StreamDecoder:
         out: list[Message] = []
         keep = len(self._buf)
         end = self._base + len(self._buf)
-        for item in _resynced(framing.FINDERS[self.layer or "hdlc"](self._buf, self._base)):
+        tails: dict[int, tuple[int, bool]] = {}
+        for item in _resynced(framing.FINDERS[self.layer or "hdlc"](self._buf, self._base),
+                              tails):
             settled = type(item) is Garbage and item.kind != "truncated"
-            if not final and _may_continue(item, end):
-                if settled and item.end - item.start > _HOLD:
+            if not final and (_may_continue(item, end) or
+                              (item.end == end and _false_wrapper(item))):
+                cut = _cut(item, tails) if settled else 0
+                if settled and cut > item.start:
                     # a run reaching the end is settled but for its last octets (a frame may
                     # still start there): keep only those, so a long run costs linear time
-                    cut = item.end - _HOLD
                     self._extend_run(Garbage(item.layer, item.start, cut, item.error,
                                              item.kind), out)
                     keep = cut - self._base

@@ -28,13 +28,14 @@ def _sources() -> list[bytes]:
     return [p.read_bytes() for p in sorted(CAPTURES.glob("*.pcap*"))]
 
 
-def mutated_captures(count: int, seed: int) -> Iterator[bytes]:
-    """``count`` files: cut at a random octet, octets flipped or overwritten (headers too),
-    or both, from the bundled captures."""
+def mutated_captures(count: int, seed: int) -> Iterator[tuple[str, bytes, bytes]]:
+    """``count`` files ``(how, octets, original)``: "cut" at a random octet, "edited" (octets
+    flipped or overwritten, the file header too now and then, or blind mutations), or
+    "edited+cut", from the bundled captures."""
     rng = random.Random(seed)
     sources = _sources()
     for _ in range(count):
-        data = rng.choice(sources)
+        original = data = rng.choice(sources)
         how = rng.random()
         if how < 0.2 or how >= 0.7:  # octets edited (the 24/28-octet file header only rarely)
             lo = 0 if rng.random() < 0.1 else 32
@@ -47,7 +48,8 @@ def mutated_captures(count: int, seed: int) -> Iterator[bytes]:
             data = mutate(data, rng, 3)
         if how >= 0.2:  # cut short
             data = data[:rng.randrange(1, len(data))]
-        yield data
+        yield ("cut" if 0.2 <= how < 0.7 else "edited+cut" if how >= 0.7 else "edited",
+               data, original)
 
 
 def run_capture_cli(data: bytes) -> subprocess.CompletedProcess:

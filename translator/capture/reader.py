@@ -94,14 +94,20 @@ def read_capture(path: str | os.PathLike, keys: Any = None, port: int | None = N
         return
     decoder = CaptureDecoder(keys, port, stats)
     done = 0
-    for item in tshark.packets(path, display_filter):
-        if isinstance(item, tshark.Problem):
-            yield from decoder.problem(_located(item, path))
-            continue
-        yield from decoder.packet(item)
-        done += item.captured + 24
-        if progress is not None and item.number % 512 == 0:
-            progress(item.number, done)
+    try:
+        for item in tshark.packets(path, display_filter):
+            if isinstance(item, tshark.Problem):
+                yield from decoder.problem(_located(item, path))
+                continue
+            yield from decoder.packet(item)
+            done += item.captured + 24
+            if progress is not None and item.number % 512 == 0:
+                progress(item.number, done)
+    except tshark.CaptureError as e:  # cut inside its first packet: say where too
+        where = locate(path, str(e), None)
+        if where is None:
+            raise
+        raise tshark.CaptureError(f"{where}: {e}") from None
     yield from decoder.finish()
 
 
