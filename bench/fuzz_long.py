@@ -103,7 +103,7 @@ class Run:
             "findings": {k: {"count": n, "example": self.examples[k]}
                          for k, n in self.findings.items()},
             "slowest": {"seconds": round(took, 4), "target": target, "octets": len(data),
-                        "hex": data[:64].hex()},
+                        "hex": data.hex()},
             "rss_mb": {"start": round(rss0, 1), "peak": round(_rss_mb(), 1)},
             "saved": self.saved,
         }
