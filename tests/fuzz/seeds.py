@@ -97,6 +97,12 @@ def _write_capture_seeds() -> None:
                                check=True).stdout
         save_finding("capture_lines", b"\n".join(lines.splitlines()[:80]) + b"\n",
                      f"seed-{path.stem}")
+        if "tcp" in path.stem:  # the two sides of the session, for the links
+            exchange = tshark.tcp_exchange(str(path))
+            for side, target in ((1, "client_link"), (0, "server_link")):
+                octets = b"".join(d for s, d in exchange if s == side)[:6000]
+                if octets:
+                    save_finding(target, octets, f"seed-{path.stem}")
         raws = [rec.message.raw for rec in read_capture(path) if rec.message is not None][:40]
         if raws:
             for target in ("decode_all", "stream"):

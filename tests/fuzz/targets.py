@@ -196,6 +196,45 @@ def simulator_target(data: bytes) -> None:
     assert all(isinstance(r, bytes) for r in replies)
 
 
+def _chunks(data: bytes):
+    rng = _rng(data)
+    at = 0
+    while at < len(data):
+        size = rng.choice((1, 5, 17, 64, 1000))
+        yield data[at:at + size]
+        at += size
+
+
+def client_link_target(data: bytes) -> None:
+    """The client's sans-io links (HDLC as Gurux's meter addresses it, wrapper) fed mutated
+    server octets in chunks, answering what they queue; an APDU sent now and then."""
+    from translator.client.hdlc import HdlcAddress, HdlcLink
+    from translator.client.wrapper import WrapperLink
+
+    if data[:2] == b"\x00\x01":
+        link = WrapperLink(16, 1)
+    else:
+        link = HdlcLink(client_address=1, server=HdlcAddress(logical=1, physical=17, size=2))
+        link.connect()
+    link.data_to_send()
+    for i, chunk in enumerate(_chunks(data)):
+        link.receive_data(chunk)
+        if i % 3 == 1 and getattr(link, "state", "connected") == "connected":
+            link.send_apdu(bytes.fromhex("c001c100080000010000ff0200"))
+        assert isinstance(link.data_to_send(), bytes)
+
+
+def server_link_target(data: bytes) -> None:
+    """The simulator's links (HDLC at 1/17, wrapper) fed mutated client octets in chunks."""
+    from translator.simulator.hdlc import ServerHdlcLink
+    from translator.simulator.wrapper import ServerWrapperLink
+
+    link = ServerWrapperLink() if data[:2] == b"\x00\x01" else ServerHdlcLink()
+    for chunk in _chunks(data):
+        link.receive_data(chunk)
+        assert isinstance(link.data_to_send(), bytes)
+
+
 TARGETS: dict[str, Callable[[bytes], None]] = {
     "decode_auto": _decode(None),
     "decode_hdlc": _decode("hdlc"),
@@ -212,6 +251,8 @@ TARGETS: dict[str, Callable[[bytes], None]] = {
     "capture_lines": capture_lines_target,
     "client": client_target,
     "simulator": simulator_target,
+    "client_link": client_link_target,
+    "server_link": server_link_target,
 }
 """Target name -> function of one input; ``dlms capture`` on files is fuzzed apart (a
 subprocess each: tests/fuzz/test_capture_cli_mutations.py and ``bench/fuzz_long.py --capture``)."""
