@@ -88,6 +88,8 @@ def _resynced(items, tails: dict[int, tuple[int, bool]] | None = None):
         if held is not None:
             if garbage and held.end == item.start:
                 run = Garbage(item.layer, held.start, item.end, item.error, item.kind)
+                if tails is not None:
+                    tails[run.start] = (item.start, True)
                 held = None
                 continue
             yield held
@@ -249,12 +251,13 @@ class StreamDecoder:
         keep = len(self._buf)
         end = self._base + len(self._buf)
         tails: dict[int, tuple[int, bool]] = {}
+        deferred = None  # a false wrapper frame: what follows decides whether it joins a run
         for item in _resynced(framing.FINDERS[self.layer or "hdlc"](self._buf, self._base),
                               tails):
             settled = type(item) is Garbage and item.kind != "truncated"
             if not final and (_may_continue(item, end) or
                               (item.end == end and _false_wrapper(item))):
-                cut = _cut(item, tails) if settled else 0
+                cut = _cut(item, tails) if settled and deferred is None else 0
                 if settled and cut > item.start:
                     # a run reaching the end is settled but for its last octets (a frame may
                     # still start there): keep only those, so a long run costs linear time
@@ -262,18 +265,34 @@ class StreamDecoder:
                                              item.kind), out)
                     keep = cut - self._base
                 else:
-                    keep = item.start - self._base
+                    keep = (deferred or item).start - self._base
                 break
+            if deferred is not None:
+                out.extend(self._push(deferred))
+                deferred = None
+            run = self._pending
+            if run is not None and run.end == item.start and _false_wrapper(item):
+                # a false frame right after the garbage gathered so far (from an earlier
+                # chunk) joins it, as decode_all joins it
+                item = Garbage(item.layer, item.start, item.end, run.error, run.kind)
+                settled = True
             if settled:
                 self._extend_run(item, out)
                 continue
-            out.extend(self._flush_run())
-            out.extend(self._assembler.push(item, self._buf, self._base))
+            if not final and _false_wrapper(item):
+                deferred = item
+                continue
+            out.extend(self._push(item))
+        if deferred is not None and keep == len(self._buf):
+            out.extend(self._push(deferred))
         if final:
             out.extend(self._flush_run())
         self._base += keep
         self._buf = self._buf[keep:]
         return out
+
+    def _push(self, item) -> list[Message]:
+        return self._flush_run() + self._assembler.push(item, self._buf, self._base)
 
     def _extend_run(self, item: Garbage, out: list[Message]) -> None:
         """Gather adjacent garbage (or spare flags) into one run, reported as one message when

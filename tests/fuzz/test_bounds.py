@@ -160,3 +160,41 @@ def test_the_cli_says_the_bound_in_one_line():
                           _nested(300).hex()], capture_output=True, text=True, timeout=60)
     assert out.returncode == 1 and len(out.stderr.strip().splitlines()) == 1, out.stderr
     assert f"at most {MAX_NESTING}" in out.stderr
+
+
+def test_streams_cut_anywhere_agree_with_decode_all_on_garbage_runs():
+    """Real frames between runs of false wrapper frames (short and long APDUs that start with
+    no APDU tag) and garbage, fed in chunks of any size: the same real messages as
+    ``decode_all`` at the same offsets, and every octet back."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from .profile import fuzz_settings
+
+    real = [data("wrapper-udp-ggc-ic-0001e502"), data("wrapper-udp-ggc-ic-0001e603"),
+            data("wrapper-tcp-aarq-sn-jdlms")]
+    pieces = st.one_of(
+        st.sampled_from(real),
+        st.integers(1, 400).map(lambda n: bytes.fromhex("0001" * n)),
+        st.integers(0, 40).map(lambda n: wrapper_frame(b"\x00" * n)),
+        st.binary(min_size=1, max_size=30))
+
+    @fuzz_settings(0.5)
+    @given(parts=st.lists(pieces, min_size=1, max_size=8), sizes=st.lists(
+        st.integers(1, 120), min_size=1, max_size=20))
+    def check(parts, sizes):
+        stream = b"".join(parts)
+        decoder, out, at, k = StreamDecoder("wrapper"), [], 0, 0
+        while at < len(stream):
+            size = sizes[k % len(sizes)]
+            out += decoder.feed(stream[at:at + size])
+            at, k = at + size, k + 1
+        out += decoder.finish()
+        assert b"".join(map(encode, out)) == stream
+        whole = decode_all(stream, layer="wrapper")
+
+        def real_ones(msgs):
+            return [(m.offset, m.raw) for m in msgs if m.framing != "garbage" and not m.fatal]
+        assert real_ones(out) == real_ones(whole)
+
+    check()
