@@ -57,7 +57,8 @@ def decode_all(data: bytes, keys=None, layer: str | None = None,
         return _noted([msg], keys)
     assembler = Assembler(keys, _context(system_title) if keys is not None else None)
     out: list[Message] = []
-    for item in _resynced(framing.FINDERS[layer](data)):
+    items = framing.FINDERS[layer](data)
+    for item in _resynced(items) if layer == "wrapper" else items:
         out.extend(assembler.push(item, data))
     out.extend(assembler.finish())
     if len(out) > 1:
@@ -70,11 +71,12 @@ _APDU_TAGS = frozenset(APDU_NAMES)
 
 def _resynced(items, tails: dict[int, tuple[int, bool]] | None = None):
     """A wrapper frame next to garbage whose APDU starts with no APDU tag joins the garbage run.
-    The wrapper has no checksum, so ``00 01`` inside garbage starts a false frame: without this
-    a run like ``0001 0001 ...`` became one error message per 10 octets, each decoded in full
-    (seconds and hundreds of MB); now a run of garbage is one message. ``tails`` gets, for a
-    run, its start -> (start of its last piece, whether that piece is garbage): where a stream
-    may cut the run and read on with the same result.
+
+    The wrapper has no checksum (HDLC and M-Bus frames have), so ``00 01`` inside garbage
+    starts a false frame: without this a run like ``0001 0001 ...`` became one error message
+    per 10 octets, each decoded in full (seconds and hundreds of MB); now a run of garbage is
+    one message. ``tails`` gets, for a run, its start -> (start of its last piece, whether that
+    piece is garbage): where a stream may cut the run and read on with the same result.
     """
     run: Garbage | None = None     # the garbage run being gathered
     held = None                    # a false frame not after garbage: joins a run that follows
@@ -252,8 +254,8 @@ class StreamDecoder:
         end = self._base + len(self._buf)
         tails: dict[int, tuple[int, bool]] = {}
         deferred = None  # a false wrapper frame: what follows decides whether it joins a run
-        for item in _resynced(framing.FINDERS[self.layer or "hdlc"](self._buf, self._base),
-                              tails):
+        items = framing.FINDERS[self.layer or "hdlc"](self._buf, self._base)
+        for item in _resynced(items, tails) if self.layer == "wrapper" else items:
             settled = type(item) is Garbage and item.kind != "truncated"
             if not final and (_may_continue(item, end) or
                               (item.end == end and _false_wrapper(item))):
