@@ -11,7 +11,8 @@ import pytest
 
 from translator.capture.cut import where_cut
 
-from .capture_files import mutated_captures, run_capture_cli, run_capture_main
+from .capture_files import check_capture_cli, mutated_captures, run_capture_cli, run_capture_main
+from .seeds import corpus_files
 
 pytestmark = pytest.mark.usefixtures("tshark")
 
@@ -93,3 +94,10 @@ def test_where_cut_on_whole_and_cut_files(tmp_path):
     empty = tmp_path / "x.pcap"
     empty.write_bytes(b"")
     assert where_cut(empty) is None
+
+
+@pytest.mark.parametrize("path", corpus_files("capture_cli"), ids=lambda p: p.name)
+def test_capture_findings_of_long_runs(path):
+    """Damaged captures ``bench/fuzz_long.py --capture`` flagged, replayed."""
+    problem = check_capture_cli(path.read_bytes(), in_process=True)
+    assert problem is None, problem
