@@ -112,6 +112,7 @@ def _resynced(items, tails: dict[int, tuple[int, bool]] | None = None):
 
 
 def _false_wrapper(item) -> bool:
+    """A wrapper frame whose APDU cannot be one: empty, or no APDU tag first."""
     if type(item) is Garbage or item.layer != "wrapper":
         return False
     apdu = item.frame.get("apdu")
@@ -294,6 +295,7 @@ class StreamDecoder:
         return out
 
     def _push(self, item) -> list[Message]:
+        """The garbage gathered so far, then the messages of ``item``."""
         return self._flush_run() + self._assembler.push(item, self._buf, self._base)
 
     def _extend_run(self, item: Garbage, out: list[Message]) -> None:
