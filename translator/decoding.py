@@ -19,7 +19,9 @@ from .assembly import (
 from .errors import ChecksumError, DecodeError, EncodeError
 from .message import Message
 from .schema import _core
+from .schema.apdu import APDU_NAMES
 from .schema.axdr import Data
+from .schema.protection import QUIRK_APDUS
 from .security import Keyring, Keys, SecurityContext
 from .stream import framing
 from .stream.framing import Garbage
@@ -55,12 +57,70 @@ def decode_all(data: bytes, keys=None, layer: str | None = None,
         return _noted([msg], keys)
     assembler = Assembler(keys, _context(system_title) if keys is not None else None)
     out: list[Message] = []
-    for item in framing.FINDERS[layer](data):
+    items = framing.FINDERS[layer](data)
+    for item in _resynced(items) if layer == "wrapper" else items:
         out.extend(assembler.push(item, data))
     out.extend(assembler.finish())
     if len(out) > 1:
         out.sort(key=lambda m: m.offset)
     return _noted(out, keys)
+
+
+_APDU_TAGS = frozenset(APDU_NAMES)
+
+
+def _resynced(items, tails: dict[int, tuple[int, bool]] | None = None):
+    """A wrapper frame next to garbage whose APDU starts with no APDU tag joins the garbage run.
+
+    The wrapper has no checksum (HDLC and M-Bus frames have), so ``00 01`` inside garbage
+    starts a false frame: without this a run like ``0001 0001 ...`` became one error message
+    per 10 octets, each decoded in full (seconds and hundreds of MB); now a run of garbage is
+    one message. ``tails`` gets, for a run, its start -> (start of its last piece, whether that
+    piece is garbage): where a stream may cut the run and read on with the same result.
+    """
+    run: Garbage | None = None     # the garbage run being gathered
+    held = None                    # a false frame not after garbage: joins a run that follows
+    for item in items:
+        garbage = type(item) is Garbage and item.kind == "garbage"
+        if run is not None and run.end == item.start and (garbage or _false_wrapper(item)):
+            run = Garbage(run.layer, run.start, item.end, run.error, run.kind)
+            if tails is not None:
+                tails[run.start] = (item.start, garbage)
+            continue
+        if held is not None:
+            if garbage and held.end == item.start:
+                run = Garbage(item.layer, held.start, item.end, item.error, item.kind)
+                if tails is not None:
+                    tails[run.start] = (item.start, True)
+                held = None
+                continue
+            yield held
+            held = None
+        if run is not None:
+            yield run
+            run = None
+        if garbage:
+            run = item
+        elif _false_wrapper(item):
+            held = item
+        else:
+            yield item
+    if held is not None:
+        yield held
+    if run is not None:
+        yield run
+
+
+def _false_wrapper(item) -> bool:
+    """A wrapper frame whose APDU cannot be one: empty, or no APDU tag first."""
+    if type(item) is Garbage or item.layer != "wrapper":
+        return False
+    apdu = item.frame.get("apdu")
+    if not apdu or apdu[0] in _APDU_TAGS:
+        return not apdu
+    # a quirk tag (a ciphered body under 0x00) counts when its length octet fits the frame
+    return apdu[0] not in QUIRK_APDUS or len(apdu) < 2 or (apdu[1] < 0x80
+                                                           and apdu[1] != len(apdu) - 2)
 
 
 def _noted(messages: list[Message], keys) -> list[Message]:
@@ -148,6 +208,14 @@ _RUN_LIMIT = 1 << 16
 """A longer garbage run is reported in pieces of this size, so memory stays flat."""
 
 
+def _cut(run: Garbage, tails: dict[int, tuple[int, bool]]) -> int:
+    """Where a run reaching the end of the data may be cut, reading on with the same result:
+    ``_HOLD`` octets before its end inside its last piece of garbage, or the start of a false
+    frame it ends with (read again)."""
+    last, garbage = tails.get(run.start, (run.start, True))
+    return max(last, run.end - _HOLD) if garbage else last
+
+
 class StreamDecoder:
     """Decode one byte stream (a TCP connection, a serial line) as its chunks arrive.
 
@@ -185,29 +253,50 @@ class StreamDecoder:
         out: list[Message] = []
         keep = len(self._buf)
         end = self._base + len(self._buf)
-        for item in framing.FINDERS[self.layer or "hdlc"](self._buf, self._base):
+        tails: dict[int, tuple[int, bool]] = {}
+        deferred = None  # a false wrapper frame: what follows decides whether it joins a run
+        items = framing.FINDERS[self.layer or "hdlc"](self._buf, self._base)
+        for item in _resynced(items, tails) if self.layer == "wrapper" else items:
             settled = type(item) is Garbage and item.kind != "truncated"
-            if not final and _may_continue(item, end):
-                if settled and item.end - item.start > _HOLD:
+            if not final and (_may_continue(item, end) or
+                              (item.end == end and _false_wrapper(item))):
+                cut = _cut(item, tails) if settled and deferred is None else 0
+                if settled and cut > item.start:
                     # a run reaching the end is settled but for its last octets (a frame may
                     # still start there): keep only those, so a long run costs linear time
-                    cut = item.end - _HOLD
                     self._extend_run(Garbage(item.layer, item.start, cut, item.error,
                                              item.kind), out)
                     keep = cut - self._base
                 else:
-                    keep = item.start - self._base
+                    keep = (deferred or item).start - self._base
                 break
+            if deferred is not None:
+                out.extend(self._push(deferred))
+                deferred = None
+            run = self._pending
+            if run is not None and run.end == item.start and _false_wrapper(item):
+                # a false frame right after the garbage gathered so far (from an earlier
+                # chunk) joins it, as decode_all joins it
+                item = Garbage(item.layer, item.start, item.end, run.error, run.kind)
+                settled = True
             if settled:
                 self._extend_run(item, out)
                 continue
-            out.extend(self._flush_run())
-            out.extend(self._assembler.push(item, self._buf, self._base))
+            if not final and _false_wrapper(item):
+                deferred = item
+                continue
+            out.extend(self._push(item))
+        if deferred is not None and keep == len(self._buf):
+            out.extend(self._push(deferred))
         if final:
             out.extend(self._flush_run())
         self._base += keep
         self._buf = self._buf[keep:]
         return out
+
+    def _push(self, item) -> list[Message]:
+        """The garbage gathered so far, then the messages of ``item``."""
+        return self._flush_run() + self._assembler.push(item, self._buf, self._base)
 
     def _extend_run(self, item: Garbage, out: list[Message]) -> None:
         """Gather adjacent garbage (or spare flags) into one run, reported as one message when

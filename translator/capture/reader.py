@@ -27,6 +27,7 @@ from typing import Any
 from ..message import Message
 from ..stream import framing
 from . import tshark
+from .cut import locate
 from .records import CLIENT_TO_SERVER, SERVER_TO_CLIENT, Record, Stats
 from .session import CounterWatch, Session
 from .streams import (
@@ -93,15 +94,27 @@ def read_capture(path: str | os.PathLike, keys: Any = None, port: int | None = N
         return
     decoder = CaptureDecoder(keys, port, stats)
     done = 0
-    for item in tshark.packets(path, display_filter):
-        if isinstance(item, tshark.Problem):
-            yield from decoder.problem(item)
-            continue
-        yield from decoder.packet(item)
-        done += item.captured + 24
-        if progress is not None and item.number % 512 == 0:
-            progress(item.number, done)
+    try:
+        for item in tshark.packets(path, display_filter):
+            if isinstance(item, tshark.Problem):
+                yield from decoder.problem(_located(item, path))
+                continue
+            yield from decoder.packet(item)
+            done += item.captured + 24
+            if progress is not None and item.number % 512 == 0:
+                progress(item.number, done)
+    except tshark.CaptureError as e:  # cut inside its first packet: say where too
+        where = locate(path, str(e), None)
+        if where is None:
+            raise
+        raise tshark.CaptureError(f"{where}: {e}") from None
     yield from decoder.finish()
+
+
+def _located(problem: tshark.Problem, path: str) -> tshark.Problem:
+    """tshark's complaint, prefixed with the octet and packet where the file is cut."""
+    where = locate(path, problem.text, problem.after)
+    return tshark.Problem(f"{where}: {problem.text}", problem.after) if where else problem
 
 
 class _InOrder:

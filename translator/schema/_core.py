@@ -37,8 +37,16 @@ __all__ = [
     "Struct", "Len", "Length", "Const", "Choice", "Reject",
     "parse", "build", "Layer", "Container", "ListContainer", "span_of", "Counted", "CountedArray",
     "Octets", "Expected", "remaining", "AxdrOptional", "UntilEnd",
-    "StrictEnum", "BitFields", "ok_of", "parse_lenient", "Quirk",
+    "StrictEnum", "BitFields", "ok_of", "parse_lenient", "Quirk", "MAX_NESTING", "Nested",
 ]
+
+MAX_NESTING = 50
+"""Arrays/structures (and compact-array type descriptions) one A-XDR value may nest, in every
+entry point (decode, decode_all, streams, captures, XML, encode). construct spends about 13
+frames per level, so 50 levels fit in Python's default recursion limit with room for callers;
+real meters nest 4 or 5. The generated parser hands over to construct well below it."""
+
+NESTING_ERROR = f"A-XDR nesting of at most {MAX_NESTING} arrays/structures"
 
 
 class Expected(ConstructError):
@@ -48,6 +56,39 @@ class Expected(ConstructError):
         self.expected = expected
         self.got = got
         super().__init__(f"expected {expected}" + (f", got {got}" if got else ""))
+
+
+class Nested(c.LazyBound):
+    """A ``LazyBound`` one nesting level down: deeper than ``MAX_NESTING`` is an error naming the
+    bound, on parse and on build, instead of a RecursionError somewhere below."""
+
+    def _parse(self, stream, context, path):
+        params = context._params
+        depth = params.get("_nesting", 0)
+        if depth >= MAX_NESTING:
+            raise Expected(NESTING_ERROR, "deeper")
+        params._nesting = depth + 1
+        try:
+            return self.subconfunc()._parsereport(stream, context, path)
+        finally:
+            params._nesting = depth
+
+    def _emitfast(self, cp, sc):
+        """A call, as for LazyBound: the generated code hands over to this class's ``_parse``
+        at ``_compile.MAX_DEPTH`` calls, below ``MAX_NESTING``."""
+        from ._compile import _lazy_bound
+        return _lazy_bound(self, cp, sc)
+
+    def _build(self, obj, stream, context, path):
+        params = context._params
+        depth = params.get("_nesting", 0)
+        if depth >= MAX_NESTING:
+            raise c.ConstructError(f"expected {NESTING_ERROR}, got deeper")
+        params._nesting = depth + 1
+        try:
+            return self.subconfunc()._build(obj, stream, context, path)
+        finally:
+            params._nesting = depth
 
 
 class Struct(c.Struct):

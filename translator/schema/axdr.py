@@ -28,6 +28,7 @@ from ._core import (
     Len,
     Length,
     ListContainer,
+    Nested,
     StrictEnum,
     Struct,
     remaining,
@@ -181,9 +182,9 @@ TypeDescription = Struct(
         **_SIMPLE_DESCRIPTIONS,
         "array": Struct(
             "number_of_elements" / c.Int16ub,
-            "type_description" / c.LazyBound(lambda: TypeDescription),
+            "type_description" / Nested(lambda: TypeDescription),
         ),
-        "structure": CountedArray(c.LazyBound(lambda: TypeDescription)),
+        "structure": CountedArray(Nested(lambda: TypeDescription)),
     }, "a type description tag"),
 )
 """compact-array TypeDescription: a tag; array adds number_of_elements (Unsigned16) and the
@@ -339,8 +340,8 @@ Data = Layer("axdr", Struct(
     "tag" / DataTag,
     "value" / Choice(this.tag, {
         **VALUE_SCHEMAS,
-        "array": CountedArray(c.LazyBound(lambda: Data)),
-        "structure": CountedArray(c.LazyBound(lambda: Data)),
+        "array": CountedArray(Nested(lambda: Data)),
+        "structure": CountedArray(Nested(lambda: Data)),
         "compact_array": CompactArray,
     }, "an A-XDR data type tag"),
 ))

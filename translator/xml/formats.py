@@ -228,6 +228,29 @@ class EnumName(Format):
         return code
 
 
+class BerEnumName(EnumName):
+    """EnumName of a BER INTEGER (the release reasons): a code no name has is written in hex
+    with as many octets as its INTEGER contents (0x88 is -120, 200 is 00C8), so it reads back
+    to the same contents; two hex digits alone would lose the sign."""
+
+    def text(self, value, ctx):
+        code = int(value)
+        name = self.names.get(code)
+        if name is not None or not ctx.hex:
+            return name if name is not None else str(code)
+        return code.to_bytes((code if code >= 0 else ~code).bit_length() // 8 + 1, "big",
+                             signed=True).hex().upper()
+
+    def read(self, el, cur, ctx):
+        text = value_of(el).strip()
+        code = self.codes.get(text.lower())
+        if code is not None:
+            return code
+        if ctx.hex and text and len(text) % 2 == 0 and re.fullmatch(r"[0-9A-Fa-f]+", text):
+            return int.from_bytes(bytes.fromhex(text), "big", signed=True)
+        return num_parse(el, text, 8, True, False) if not ctx.hex else super().read(el, cur, ctx)
+
+
 class EnumCode(Format):
     """A CHOICE tag or ENUMERATED shown as its number; read back to the schema's name."""
 
@@ -490,10 +513,13 @@ def _build_registry() -> dict[str, Format]:
     for tag, size in (("date_time", 12), ("date", 5), ("time", 4)):
         reg["octets:" + tag] = Octets(axdr.VALUE_SCHEMAS[tag], size)
     for table in _SPEC["enums"]:
-        reg["enum:" + table] = EnumName(table)
+        reg["enum:" + table] = (BerEnumName if table in _BER_INTEGER_ENUMS else EnumName)(table)
     reg["code:key_id"] = EnumCode(_enum_names(protection.KeyId))
     reg["code:kek_id"] = EnumCode(_enum_names(protection.KekId))
     return reg
 
+
+_BER_INTEGER_ENUMS = ("release_request_reason", "release_response_reason")
+"""Enum tables of ACSE fields that are BER INTEGERs (signed, any number of octets)."""
 
 FORMATS: dict[str, Format] = _build_registry()
