@@ -118,7 +118,8 @@ class BerInt(Format):
 
     def read(self, el, cur, ctx):
         text = value_of(el).strip()
-        if ctx.strict and ctx.hex and (len(text) < 2 or len(text) % 2):
+        digits = text[1:] if text.startswith("-") else text  # a negative INTEGER: -55 is -0x55
+        if ctx.strict and ctx.hex and (len(digits) < 2 or len(digits) % 2):
             raise fail(el, f"{text!r} is not hex octets")
         try:
             n = int(text, 16 if ctx.hex else 10)

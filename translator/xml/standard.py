@@ -273,6 +273,10 @@ class _Out:
                 out.append(self.passthrough(c))
             elif c.tag == _EXC["error"]:
                 choice = self.element(c, path)
+                if not (choice.text or "")[:1].isalpha():  # a code the module names nothing
+                    raise XmlError(_where(c, f"service-error {choice.text} has no name in the "
+                                             "COSEMpdu module: the standard dialect cannot show "
+                                             "it (the simple one can)"))
                 alt = etree.SubElement(choice, _P + (choice.text or ""))
                 choice.text = None
                 out.append(choice)
