@@ -8,6 +8,7 @@ had an error or the file could not be read). Progress goes to stderr, only when 
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import json
 import os
 import sys
@@ -44,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "DLMS_AUTHENTICATION_KEY are used when set")
     parser.add_argument("--to", choices=("text", "jsonl", "xml"), default="text",
                         help="output format (default: text, one line per message)")
+    parser.add_argument("--time", choices=("relative", "absolute"), default="relative",
+                        help="text lines: seconds since the first DLMS message (default, +0.123456) or "
+                             "the packet's time in ISO 8601, UTC")
     parser.add_argument("--stats", action="store_true",
                         help="print statistics per association instead of the messages "
                              "(as one JSON object with --to jsonl)")
@@ -69,8 +73,18 @@ def _keys(path: str | None) -> Any:
     return None
 
 
-def _text_line(record: Record) -> str:
-    when = "" if record.time is None else f"{record.time:.6f} "
+def _when(time: float | None, first: float | None, absolute: bool) -> str:
+    """A packet's time: ``+1.234567`` seconds after the first packet, or ISO 8601 in UTC."""
+    if time is None:
+        return ""
+    if absolute:
+        moment = _dt.datetime.fromtimestamp(time, _dt.UTC)
+        return moment.isoformat(timespec="microseconds") + " "
+    return f"+{time - (first if first is not None else time):.6f} "
+
+
+def _text_line(record: Record, first: float | None = None, absolute: bool = False) -> str:
+    when = _when(record.time, first, absolute)
     arrow = {"client_to_server": "C->S", "server_to_client": "S->C"}.get(record.direction or "",
                                                                         "    ")
     assoc = "" if record.association is None else f"#{record.association}"
@@ -135,6 +149,8 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
     first_error: Record | None = None      # of a message
     first_problem: Record | None = None    # of the capture file itself (message None)
     warned: list[Record] = []              # with --strict: messages with warnings only
+    first_time: float | None = None        # of the first packet, for relative times
+    absolute = getattr(args, "time", "relative") == "absolute"
     try:
         if xml is not None:
             print("<Capture>", file=out)
@@ -155,7 +171,9 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
             elif xml is not None:
                 _print_xml(record, xml, out, args.show_keys)
             else:
-                print(_text_line(record), file=out)
+                if first_time is None:
+                    first_time = record.time
+                print(_text_line(record, first_time, absolute), file=out)
                 if args.verbose and record.message is not None:
                     _print_tree(record, out, args.show_keys)
         if xml is not None:
