@@ -49,8 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("hex", nargs="*", help="hex octets (spaces, 0x, commas allowed); '-' reads stdin")
     dec.add_argument("-f", "--file", help="read hex from FILE ('-' for stdin)")
     dec.add_argument("--layer", choices=LAYERS, help="skip auto-detection")
-    dec.add_argument("--to", choices=("text", "json", "simple"), default="text",
-                     help="output: a readable tree, JSON lines, or Gurux simple XML")
+    dec.add_argument("--to", choices=("text", "json", "simple", "csv"), default="text",
+                     help="output: a readable tree, JSON lines, Gurux simple XML, or the profile "
+                          "generic buffers as CSV (columns named by capture objects in the input)")
     dec.add_argument("--numbers", choices=("hex", "dec"), default="hex",
                      help="XML numbers in hex (Gurux translator) or decimal (XmlClient files)")
     dec.add_argument("--comments", action="store_true",
@@ -191,6 +192,10 @@ def _cmd_decode(args) -> int:
 
         print(to_xml(messages[0] if len(messages) == 1 else messages, numbers=args.numbers,
                      comments=args.comments, show_keys=args.show_keys))
+    elif args.to == "csv":
+        from .views.csvview import write_decoded
+
+        write_decoded(messages, sys.stdout)
     elif args.to == "json":
         for msg in messages:
             print(json.dumps(jsonview.message_to_json(msg, pdu_only=args.pdu_only,

@@ -30,6 +30,15 @@ examples:
                                                   security findings; non-DLMS traffic counted
   dlms capture meter.pcap --port 5025 --filter "ip.addr==10.0.0.7"
   dlms capture director-trace.txt                 Gurux/jDLMS/plain hex traces too
+  dlms capture session.pcapng --time absolute     packet times in ISO 8601 (UTC)
+  dlms capture session.pcapng --to csv            profile generic buffers as CSV
+
+Text lines show a response's value (scaled with its unit when the association read the
+register's scaler_unit before). --to csv writes each profile generic buffer (attribute 2 of
+class 7) read in the capture: a '# packet N ...' comment line, a header row named from the
+capture objects the association read (attribute 3; else col1..colN), one row per entry with
+date-times in ISO 8601 and values scaled, units in the header; blocks are separated by a blank
+line (pandas: read_csv(..., comment="#")). --csv-dir DIR writes one plain CSV file per buffer.
 
 DLMS streams are found by content on any port; --port forces a port's traffic to be decoded.
 """
@@ -43,8 +52,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keys", metavar="FILE",
                         help="keys TOML file; without it DLMS_BLOCK_CIPHER_KEY / "
                              "DLMS_AUTHENTICATION_KEY are used when set")
-    parser.add_argument("--to", choices=("text", "jsonl", "xml"), default="text",
-                        help="output format (default: text, one line per message)")
+    parser.add_argument("--to", choices=("text", "jsonl", "xml", "csv"), default="text",
+                        help="output format (default: text, one line per message); csv: the "
+                             "profile generic buffers read, one CSV block each (see below)")
+    parser.add_argument("--csv-dir", metavar="DIR",
+                        help="with --to csv: one file per buffer in DIR "
+                             "(buffer_<packet>_<OBIS>.csv) instead of blocks on stdout")
     parser.add_argument("--time", choices=("relative", "absolute"), default="relative",
                         help="text lines: seconds since the first DLMS message (default, +0.123456) or "
                              "the packet's time in ISO 8601, UTC")
@@ -150,6 +163,16 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
     first_problem: Record | None = None    # of the capture file itself (message None)
     warned: list[Record] = []              # with --strict: messages with warnings only
     first_time: float | None = None        # of the first packet, for relative times
+    csv_out = None
+    if args.to == "csv" and not args.stats:
+        from ..views.csvview import BufferCsv, BufferFiles
+
+        try:
+            csv_out = BufferFiles(args.csv_dir) if args.csv_dir else BufferCsv(out)
+        except OSError as e:
+            progress.stop()
+            print(f"dlms: error: {e.strerror or e}: {args.csv_dir}", file=sys.stderr)
+            return 1
     absolute = getattr(args, "time", "relative") == "absolute"
     try:
         if xml is not None:
@@ -165,7 +188,9 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 warned.append(record)
             if args.stats:
                 continue
-            if args.to == "jsonl":
+            if csv_out is not None:
+                _write_buffer(record, csv_out)
+            elif args.to == "jsonl":
                 print(json.dumps(record.to_json(show_keys=args.show_keys), default=str),
                       file=out)
             elif xml is not None:
@@ -203,6 +228,28 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print(f"dlms: error: {failure}", file=sys.stderr)
         return 1
     return 0
+
+
+def _write_buffer(record: Record, csv_out: Any) -> None:
+    """A profile generic buffer in the record (a GET response to attribute 2 of class 7, or an
+    array of structures answering a request the capture did not show) as CSV."""
+    from ..cosem.obis import ObisCode
+    from ..views.csvview import BufferFiles, is_buffer
+    from .knowledge import response_data
+
+    target = record.target
+    if target is not None and (target.class_id, target.attribute) != (7, 2):
+        return
+    data = response_data(record.apdu)
+    if data is None or not is_buffer(data):
+        return
+    what = ObisCode(target.obis).display() + " buffer" if target is not None else "buffer"
+    source = f"packet {record.number} {record.stream}#{record.association} {what}"
+    if isinstance(csv_out, BufferFiles):
+        csv_out.write(data, record.columns, source, None if target is None else target.obis,
+                      record.number)
+    else:
+        csv_out.write(data, record.columns, source)
 
 
 def _warned(warned: list[Record]) -> str | None:

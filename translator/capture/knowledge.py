@@ -163,3 +163,38 @@ def _remember(table: OrderedDict, key: bytes, value: Any) -> None:
     table.move_to_end(key)
     if len(table) > _MAX:
         table.popitem(last=False)
+
+
+class _Seen:
+    """What ``Knowledge.response`` fills in, for inputs that are no capture records."""
+
+    __slots__ = ("columns", "scaler_unit", "target")
+
+    def __init__(self) -> None:
+        self.target = self.scaler_unit = self.columns = None
+
+
+def buffers_in(apdus: Any) -> Any:
+    """``(data, columns, target)`` for each profile generic buffer among decoded APDUs in order
+    (``dlms decode --to csv``): responses to attribute 2 of class 7, named by capture objects
+    the same input read before; an array of structures answering no request seen has no target
+    and no columns (``col1``..)."""
+    from ..views.csvview import is_buffer
+
+    knowledge = Knowledge()
+    for apdu in apdus:
+        if not isinstance(apdu, Mapping):
+            continue
+        name = str(apdu.get("tag"))
+        invoke = find_field(apdu, "invoke_id_and_priority", 3)
+        invoke = None if invoke is None else int(invoke) & 0x0F
+        if name == "get_request":
+            knowledge.request(apdu, invoke)
+        elif name == "get_response":
+            seen = _Seen()
+            knowledge.response(seen, apdu, invoke)
+            data = response_data(apdu)
+            target = seen.target
+            if (data is not None and is_buffer(data)
+                    and (target is None or (target.class_id, target.attribute) == (_PROFILE, 2))):
+                yield data, seen.columns, target
