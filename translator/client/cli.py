@@ -366,7 +366,7 @@ async def _profile(client: Any, args: argparse.Namespace, fmt: str) -> int:
         selection = selective_by_range((first["class_id"], first["obis"], first["attribute"]),
                                        start, end)
     # the registers' scaler-units before the buffer, so the session's record reads the same
-    scaled_columns = await _scaled_columns(client, columns) if fmt == "csv" else None
+    scaled_columns = await read_profile_columns(client, columns) if fmt == "csv" else None
     result = await client.get(obis, 2, class_id, selection)
     if not result.ok:
         raise ClientError(f"GET {obis} buffer: {result.error}")
@@ -389,7 +389,7 @@ async def _profile(client: Any, args: argparse.Namespace, fmt: str) -> int:
     return 0
 
 
-async def _scaled_columns(client: Any, columns: list[dict[str, Any]]) -> list[Any]:
+async def read_profile_columns(client: Any, columns: list[dict[str, Any]]) -> list[Any]:
     """The capture objects as CSV columns, each register value with its scaler_unit (attribute
     3, read once per register; a refused read leaves the column unscaled)."""
     from ..capture.knowledge import Column
