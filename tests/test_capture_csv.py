@@ -150,8 +150,9 @@ def test_capture_lines_show_response_values_scaled_when_known():
 
 @needs_tshark
 def test_register_value_scaled_after_its_scaler_unit():
-    """The same register read again after its scaler_unit (the decode of the same packets
-    joined so: 17 then 15) reads 1234567.8 Wh, the README's scaled value."""
+    """The session's knowledge fed the capture's own packets with the scaler_unit's response
+    (16/17) before the value's (14/15): the value reads 1234567.8 Wh, the README's scaled
+    value (the capture itself read the value first, so its line stays unscaled)."""
     from translator.capture.knowledge import Knowledge, response_data
     from translator.views.brief import brief
 

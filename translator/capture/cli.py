@@ -164,6 +164,10 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
     warned: list[Record] = []              # with --strict: messages with warnings only
     first_time: float | None = None        # of the first packet, for relative times
     csv_out = None
+    if getattr(args, "csv_dir", None) and args.to != "csv":
+        progress.stop()
+        print("dlms: usage error: --csv-dir goes with --to csv", file=sys.stderr)
+        return 2
     if args.to == "csv" and not args.stats:
         from ..views.csvview import BufferCsv, BufferFiles
 
