@@ -34,6 +34,7 @@ SERVER_TO_CLIENT = "server_to_client"
 _ACRONYMS = {"aarq": "AARQ", "aare": "AARE", "rlrq": "RLRQ", "rlre": "RLRE", "snrm": "SNRM",
              "ua": "UA", "rr": "RR", "rnr": "RNR", "rej": "REJ", "srej": "SREJ", "disc": "DISC",
              "dm": "DM", "frmr": "FRMR", "ui": "UI", "i": "I"}
+_SECRETS = frozenset({(15, 7)})  # Association LN secret (the LLS password): never shown
 _SERVICE_CHOICES = {"get_request", "get_response", "set_request", "set_response",
                     "action_request", "action_response"}
 
@@ -295,6 +296,9 @@ def _value_text(value: Mapping[str, Any], record: Record | None) -> str:
     """A response's value in a few words, scaled by what the session knows (``knowledge.py``)."""
     from ..views.brief import brief
 
+    target = getattr(record, "target", None)
+    if target is not None and (target.class_id, target.attribute) in _SECRETS:
+        return f"{value.get('tag')} (secret, redacted)"
     try:
         return brief(value, getattr(record, "scaler_unit", None), getattr(record, "columns", None))
     except Exception:  # noqa: BLE001 - a value the renderer cannot read keeps its type only
