@@ -370,3 +370,22 @@ def test_sync_facade_for_scripts(tmp_path):
             assert meter.association.state == "associated"
     services = _decoded_services(record)
     assert services[:4] == ["SNRM", "UA", "AARQ", "AARE"] and services[-2:] == ["DISC", "UA"]
+
+
+@needs_tshark
+def test_profile_in_datablocks_exports_from_the_recorded_session(tmp_path):
+    """A small client PDU makes the gurux meter send the buffer in GET datablocks; the recorded
+    session's capture joins them and exports the README's rows (raw 12344678 + 250 per row,
+    scaler -1, Wh) named by the capture objects."""
+    record = tmp_path / "blocks.pcapng"
+    with gurux_meter("--wrapper") as port:
+        out = _dlms("read", f"tcp://127.0.0.1:{port}", "--max-pdu", "64", "--to", "csv",
+                    "--record", str(record), "profile", "1.0.99.1.0.255", "--entries", "1..3")
+        assert out.returncode == 0, out.stderr
+    assert "GetResponseWithDatablock" in _decoded_services(record)
+    out = _dlms("capture", str(record), "--to", "csv")
+    assert out.returncode == 0, out.stderr
+    assert [line for line in out.stdout.splitlines() if not line.startswith("#")] == [
+        "0-0:1.0.0*255 Clock time,1-0:1.8.0*255 Register value (Wh)",
+        "2025-01-01T00:00:00+00:00,1234467.8", "2025-01-01T00:15:00+00:00,1234492.8",
+        "2025-01-01T00:30:00+00:00,1234517.8"]

@@ -244,7 +244,7 @@ def _write_buffer(record: Record, csv_out: Any) -> None:
     target = record.target
     if target is not None and (target.class_id, target.attribute) != (7, 2):
         return
-    data = response_data(record.apdu)
+    data = record.value if record.value is not None else response_data(record.apdu)
     if data is None or not is_buffer(data):
         return
     what = ObisCode(target.obis).display() + " buffer" if target is not None else "buffer"

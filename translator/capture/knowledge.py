@@ -21,6 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..schema._core import parse
+from ..schema.axdr import Data
 from .records import find_field
 
 __all__ = ["Column", "Knowledge", "Target", "buffer_columns"]
@@ -28,6 +30,7 @@ __all__ = ["Column", "Knowledge", "Target", "buffer_columns"]
 _REGISTERS = frozenset({3, 4})   # Register, Extended register: value 2, scaler_unit 3
 _PROFILE = 7                     # Profile generic: buffer 2, capture_objects 3
 _MAX = 1024
+_MAX_JOINED = 64 << 20           # octets of one block transfer kept for joining
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,7 @@ class Knowledge:
         self._asked: OrderedDict[int, Target] = OrderedDict()
         self.scaler_units: OrderedDict[bytes, Any] = OrderedDict()
         self.capture_objects: OrderedDict[bytes, list[Column]] = OrderedDict()
+        self._blocks: dict[int, tuple[Target, bytearray]] = {}  # datablocks being joined
 
     def request(self, apdu: Any, invoke: int | None) -> None:
         """A GET request: remember its descriptor under its invoke id."""
@@ -73,13 +77,21 @@ class Knowledge:
 
     def response(self, record: Any, apdu: Any, invoke: int | None) -> None:
         """A GET response: tie it to its request, learn from it, give it what scales it."""
-        target = self._asked.pop(invoke, None) if invoke is not None else None
-        if target is None:
-            return
-        record.target = target
-        data = response_data(apdu)
-        if data is None:
-            return
+        block = find_field(apdu, "block_number", 4)
+        if block is not None:
+            target, data = self._block(apdu, invoke)
+            record.target = target
+            if data is None:
+                return
+        else:
+            target = self._asked.pop(invoke, None) if invoke is not None else None
+            if target is None:
+                return
+            record.target = target
+            data = response_data(apdu)
+            if data is None:
+                return
+        record.value = data
         if target.class_id in _REGISTERS:
             if target.attribute == 3:
                 _remember(self.scaler_units, target.obis, data)
@@ -93,6 +105,35 @@ class Knowledge:
                 if known is not None:
                     record.columns = [_scaled(c, self.scaler_units) for c in
                                       selected(known, target)]
+
+
+    def _block(self, apdu: Any, invoke: int | None) -> tuple[Target | None, Any]:
+        """One GET-Response-With-Datablock: its raw data appended to the ones before; returns
+        the request's target and, on the last block, the ``Data`` the blocks make together
+        (None until then, or when they are no Data)."""
+        if invoke is None:
+            return None, None
+        if invoke in self._asked:  # the first block answers the request
+            self._blocks[invoke] = (self._asked.pop(invoke), bytearray())
+        if invoke not in self._blocks:
+            return None, None
+        target, joined = self._blocks[invoke]
+        result = find_field(apdu, "result", 4)
+        raw = result.get("result") if isinstance(result, Mapping) else None
+        if not isinstance(raw, Mapping) or str(raw.get("tag")) != "raw_data":
+            del self._blocks[invoke]  # a data-access-result ends the transfer
+            return target, None
+        joined += bytes(raw.get("value") or b"")
+        if len(joined) > _MAX_JOINED:
+            del self._blocks[invoke]
+            return target, None
+        if not result.get("last_block"):
+            return target, None
+        del self._blocks[invoke]
+        try:
+            return target, parse(Data, bytes(joined), "axdr")
+        except Exception:  # noqa: BLE001 - octets that are no Data: nothing learnt, no value
+            return target, None
 
 
 def target_of(apdu: Any) -> Target | None:
@@ -168,10 +209,10 @@ def _remember(table: OrderedDict, key: bytes, value: Any) -> None:
 class _Seen:
     """What ``Knowledge.response`` fills in, for inputs that are no capture records."""
 
-    __slots__ = ("columns", "scaler_unit", "target")
+    __slots__ = ("columns", "scaler_unit", "target", "value")
 
     def __init__(self) -> None:
-        self.target = self.scaler_unit = self.columns = None
+        self.target = self.scaler_unit = self.columns = self.value = None
 
 
 def buffers_in(apdus: Any) -> Any:
@@ -193,7 +234,7 @@ def buffers_in(apdus: Any) -> Any:
         elif name == "get_response":
             seen = _Seen()
             knowledge.response(seen, apdu, invoke)
-            data = response_data(apdu)
+            data = seen.value if seen.value is not None else response_data(apdu)
             target = seen.target
             if (data is not None and is_buffer(data)
                     and (target is None or (target.class_id, target.attribute) == (_PROFILE, 2))):

@@ -126,6 +126,7 @@ class Record:
     target: Any = None                # a GET response: the attribute its request asked for
     scaler_unit: Any = None           # a register value's scaler_unit read in the association
     columns: Any = None               # a profile buffer's capture objects read in the association
+    value: Any = None                 # a GET response's Data (joined from its datablocks)
     _invoke: tuple | None = field(default=None, repr=False, compare=False)
 
     # -- what views ask ----------------------------------------------------------------------------
@@ -279,6 +280,10 @@ def _apdu_details(apdu: Any, record: Record | None = None) -> list[str]:
     if block is not None:
         last = find_field(apdu, "last_block", 4)
         out.append(f"block {block}" + (" (last)" if last else ""))
+        value = getattr(record, "value", None)
+        if value is not None:  # the Data the blocks make together
+            out.append(f"-> {_value_text(value, record)}")
+            return out
     result = find_field(apdu, "result", 4)
     if isinstance(result, Mapping) and "tag" in result:
         value = result.get("value")
