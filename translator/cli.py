@@ -195,7 +195,8 @@ def _cmd_decode(args) -> int:
     elif args.to == "csv":
         from .views.csvview import write_decoded
 
-        write_decoded(messages, sys.stdout)
+        if not write_decoded(messages, sys.stdout):
+            print("dlms: note: no profile generic buffer in the input", file=sys.stderr)
     elif args.to == "json":
         for msg in messages:
             print(json.dumps(jsonview.message_to_json(msg, pdu_only=args.pdu_only,

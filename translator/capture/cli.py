@@ -222,6 +222,10 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return 1
     finally:
         progress.stop()
+    written = getattr(csv_out, "blocks", None) or len(getattr(csv_out, "paths", ()))
+    if csv_out is not None and not written:
+        print("dlms: note: no profile generic buffer (class 7 attribute 2) read in the capture",
+              file=sys.stderr)
     if args.stats:
         if args.to == "jsonl":
             print(json.dumps(stats.to_dict(), default=str), file=out)
