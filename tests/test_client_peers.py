@@ -144,13 +144,20 @@ def test_cli_get_with_scaler_unit_and_csv_profile(tmp_path):
         out = _dlms("read", url, "--to", "csv", "--record", str(tmp_path / "profile.pcapng"),
                     "profile", "1.0.99.1.0.255", "--entries", "1..2")
         assert out.returncode == 0, out.stderr
-        assert out.stdout.splitlines() == [
-            "0.0.1.0.0.255:2,1.0.1.8.0.255:2",
-            "2025-01-01T00:00:00+00:00,12344678", "2025-01-01T00:15:00+00:00,12344928"]
+        # the CSV of dlms capture/decode: named columns, the register's scaler -1 and unit Wh
+        profile_csv = [
+            "0-0:1.0.0*255 Clock,\"1-0:1.8.0*255 Active energy import +A, total (Wh)\"",
+            "2025-01-01T00:00:00+00:00,1234467.8", "2025-01-01T00:15:00+00:00,1234492.8"]
+        assert out.stdout.splitlines() == profile_csv
     # the association view (for the class), the value, the scaler-unit; then the profile's
     assert _decoded_services(tmp_path / "get.pcap") == [
         "AARQ", "AARE", *["GetRequestNormal", "GetResponseNormal"] * 3, "RLRQ", "RLRE"]
-    assert _decoded_services(tmp_path / "profile.pcapng").count("GetRequestNormal") == 3
+    # association view, capture objects, the register column's scaler-unit, the buffer
+    assert _decoded_services(tmp_path / "profile.pcapng").count("GetRequestNormal") == 4
+    # the recorded session exports the same CSV through dlms capture (session knowledge)
+    out = _dlms("capture", str(tmp_path / "profile.pcapng"), "--to", "csv")
+    assert out.returncode == 0, out.stderr
+    assert [line for line in out.stdout.splitlines() if not line.startswith("#")] == profile_csv
 
 
 @needs_tshark
@@ -395,3 +402,22 @@ def test_gurux_aare_with_its_challenge_length_2_short(framing, tmp_path):
     assert [str(n.value) for n in warned[-1].children if n.name == "tag"] == [
         "responding_authentication_value"]
     assert encode(msg) == records[0].message.raw
+
+
+@needs_tshark
+def test_profile_in_datablocks_exports_from_the_recorded_session(tmp_path):
+    """A small client PDU makes the gurux meter send the buffer in GET datablocks; the recorded
+    session's capture joins them and exports the README's rows (raw 12344678 + 250 per row,
+    scaler -1, Wh) named by the capture objects."""
+    record = tmp_path / "blocks.pcapng"
+    with gurux_meter("--wrapper") as port:
+        out = _dlms("read", f"tcp://127.0.0.1:{port}", "--max-pdu", "64", "--to", "csv",
+                    "--record", str(record), "profile", "1.0.99.1.0.255", "--entries", "1..3")
+        assert out.returncode == 0, out.stderr
+    assert "GetResponseWithDatablock" in _decoded_services(record)
+    out = _dlms("capture", str(record), "--to", "csv")
+    assert out.returncode == 0, out.stderr
+    assert [line for line in out.stdout.splitlines() if not line.startswith("#")] == [
+        "0-0:1.0.0*255 Clock,\"1-0:1.8.0*255 Active energy import +A, total (Wh)\"",
+        "2025-01-01T00:00:00+00:00,1234467.8", "2025-01-01T00:15:00+00:00,1234492.8",
+        "2025-01-01T00:30:00+00:00,1234517.8"]

@@ -51,9 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("hex", nargs="*", help="hex octets (spaces, 0x, commas allowed); '-' reads stdin")
     dec.add_argument("-f", "--file", help="read hex from FILE ('-' for stdin)")
     dec.add_argument("--layer", choices=LAYERS, help="skip auto-detection")
-    dec.add_argument("--to", choices=("text", "json", "simple", "standard"), default="text",
-                     help="output: a readable tree, JSON lines, Gurux simple XML or the DLMS UA "
-                          "standard XML")
+    dec.add_argument("--to", choices=("text", "json", "simple", "standard", "csv"),
+                     default="text",
+                     help="output: a readable tree, JSON lines, Gurux simple XML, the DLMS UA "
+                          "standard XML, or the profile generic buffers as CSV (columns named by "
+                          "capture objects in the input)")
     dec.add_argument("--xsd", metavar="PATH",
                      help="with --to standard: validate the XML against this XSD (the official "
                           "DLMS UA one, if you hold it)")
@@ -210,6 +212,11 @@ def _cmd_decode(args) -> int:
             from .xml.validate import validate
             validate(xml, args.xsd)
         print(xml)
+    elif args.to == "csv":
+        from .views.csvview import write_decoded
+
+        if not write_decoded(messages, sys.stdout):
+            print("dlms: note: no profile generic buffer in the input", file=sys.stderr)
     elif args.to == "json":
         for msg in messages:
             print(json.dumps(jsonview.message_to_json(msg, pdu_only=args.pdu_only,

@@ -8,6 +8,7 @@ had an error or the file could not be read). Progress goes to stderr, only when 
 from __future__ import annotations
 
 import argparse
+import datetime as _dt
 import json
 import os
 import sys
@@ -29,6 +30,15 @@ examples:
                                                   security findings; non-DLMS traffic counted
   dlms capture meter.pcap --port 5025 --filter "ip.addr==10.0.0.7"
   dlms capture director-trace.txt                 Gurux/jDLMS/plain hex traces too
+  dlms capture session.pcapng --time absolute     packet times in ISO 8601 (UTC)
+  dlms capture session.pcapng --to csv            profile generic buffers as CSV
+
+Text lines show a response's value (scaled with its unit when the association read the
+register's scaler_unit before). --to csv writes each profile generic buffer (attribute 2 of
+class 7) read in the capture: a '# packet N ...' comment line, a header row named from the
+capture objects the association read (attribute 3; else col1..colN), one row per entry with
+date-times in ISO 8601 and values scaled, units in the header; blocks are separated by a blank
+line (pandas: read_csv(..., comment="#")). --csv-dir DIR writes one plain CSV file per buffer.
 
 DLMS streams are found by content on any port; --port forces a port's traffic to be decoded.
 """
@@ -42,8 +52,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--keys", metavar="FILE",
                         help="keys TOML file; without it DLMS_BLOCK_CIPHER_KEY / "
                              "DLMS_AUTHENTICATION_KEY are used when set")
-    parser.add_argument("--to", choices=("text", "jsonl", "xml"), default="text",
-                        help="output format (default: text, one line per message)")
+    parser.add_argument("--to", choices=("text", "jsonl", "xml", "csv"), default="text",
+                        help="output format (default: text, one line per message); csv: the "
+                             "profile generic buffers read, one CSV block each (see below)")
+    parser.add_argument("--csv-dir", metavar="DIR",
+                        help="with --to csv: one file per buffer in DIR "
+                             "(buffer_<packet>_<OBIS>.csv) instead of blocks on stdout")
+    parser.add_argument("--time", choices=("relative", "absolute"), default="relative",
+                        help="text lines: seconds since the first DLMS message (default, +0.123456) or "
+                             "the packet's time in ISO 8601, UTC")
     parser.add_argument("--stats", action="store_true",
                         help="print statistics per association instead of the messages "
                              "(as one JSON object with --to jsonl)")
@@ -71,8 +88,18 @@ def _keys(path: str | None) -> Any:
     return None
 
 
-def _text_line(record: Record) -> str:
-    when = "" if record.time is None else f"{record.time:.6f} "
+def _when(time: float | None, first: float | None, absolute: bool) -> str:
+    """A packet's time: ``+1.234567`` seconds after the first packet, or ISO 8601 in UTC."""
+    if time is None:
+        return ""
+    if absolute:
+        moment = _dt.datetime.fromtimestamp(time, _dt.UTC)
+        return moment.isoformat(timespec="microseconds") + " "
+    return f"+{time - (first if first is not None else time):.6f} "
+
+
+def _text_line(record: Record, first: float | None = None, absolute: bool = False) -> str:
+    when = _when(record.time, first, absolute)
     arrow = {"client_to_server": "C->S", "server_to_client": "S->C"}.get(record.direction or "",
                                                                         "    ")
     assoc = "" if record.association is None else f"#{record.association}"
@@ -137,6 +164,22 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
     first_error: Record | None = None      # of a message
     first_problem: Record | None = None    # of the capture file itself (message None)
     warned: list[Record] = []              # with --strict: messages with warnings only
+    first_time: float | None = None        # of the first packet, for relative times
+    csv_out = None
+    if getattr(args, "csv_dir", None) and args.to != "csv":
+        progress.stop()
+        print("dlms: usage error: --csv-dir goes with --to csv", file=sys.stderr)
+        return 2
+    if args.to == "csv" and not args.stats:
+        from ..views.csvview import BufferCsv, BufferFiles
+
+        try:
+            csv_out = BufferFiles(args.csv_dir) if args.csv_dir else BufferCsv(out)
+        except OSError as e:
+            progress.stop()
+            print(f"dlms: error: {e.strerror or e}: {args.csv_dir}", file=sys.stderr)
+            return 1
+    absolute = getattr(args, "time", "relative") == "absolute"
     try:
         if xml is not None:
             print("<Capture>", file=out)
@@ -151,13 +194,17 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
                 warned.append(record)
             if args.stats:
                 continue
-            if args.to == "jsonl":
+            if csv_out is not None:
+                _write_buffer(record, csv_out)
+            elif args.to == "jsonl":
                 print(json.dumps(record.to_json(show_keys=args.show_keys), default=str),
                       file=out)
             elif xml is not None:
                 _print_xml(record, xml, out, args.show_keys)
             else:
-                print(_text_line(record), file=out)
+                if first_time is None:
+                    first_time = record.time
+                print(_text_line(record, first_time, absolute), file=out)
                 if args.verbose and record.message is not None:
                     _print_tree(record, out, args.show_keys, args.raw)
         if xml is not None:
@@ -177,6 +224,10 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return 1
     finally:
         progress.stop()
+    written = getattr(csv_out, "blocks", None) or len(getattr(csv_out, "paths", ()))
+    if csv_out is not None and not written:
+        print("dlms: note: no profile generic buffer (class 7 attribute 2) read in the capture",
+              file=sys.stderr)
     if args.stats:
         if args.to == "jsonl":
             print(json.dumps(stats.to_dict(), default=str), file=out)
@@ -187,6 +238,28 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print(f"dlms: error: {failure}", file=sys.stderr)
         return 1
     return 0
+
+
+def _write_buffer(record: Record, csv_out: Any) -> None:
+    """A profile generic buffer in the record (a GET response to attribute 2 of class 7, or an
+    array of structures answering a request the capture did not show) as CSV."""
+    from ..cosem.obis import ObisCode
+    from ..views.csvview import BufferFiles, is_buffer
+    from .knowledge import response_data
+
+    target = record.target
+    if target is not None and (target.class_id, target.attribute) != (7, 2):
+        return
+    data = record.value if record.value is not None else response_data(record.apdu)
+    if data is None or not is_buffer(data):
+        return
+    what = ObisCode(target.obis).display() + " buffer" if target is not None else "buffer"
+    source = f"packet {record.number} {record.stream}#{record.association} {what}"
+    if isinstance(csv_out, BufferFiles):
+        csv_out.write(data, record.columns, source, None if target is None else target.obis,
+                      record.number)
+    else:
+        csv_out.write(data, record.columns, source)
 
 
 def _warned(warned: list[Record]) -> str | None:

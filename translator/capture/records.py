@@ -34,6 +34,9 @@ SERVER_TO_CLIENT = "server_to_client"
 _ACRONYMS = {"aarq": "AARQ", "aare": "AARE", "rlrq": "RLRQ", "rlre": "RLRE", "snrm": "SNRM",
              "ua": "UA", "rr": "RR", "rnr": "RNR", "rej": "REJ", "srej": "SREJ", "disc": "DISC",
              "dm": "DM", "frmr": "FRMR", "ui": "UI", "i": "I"}
+_SECRETS = frozenset({(15, 7)})  # Association LN secret (the LLS password): never shown
+
+
 @lru_cache(maxsize=1024)
 def service_name(name: str | None) -> str | None:
     """``get_request_normal`` -> ``GetRequestNormal``; ACSE and HDLC names stay acronyms."""
@@ -107,6 +110,10 @@ class Record:
     findings: list[str] = field(default_factory=list)
     joined: list[int] | None = None   # all packets of the segments/blocks this message completes
     hls: dict[str, Any] | None = None  # the HLS proof it carries, checked (authentication.py)
+    target: Any = None                # a GET response: the attribute its request asked for
+    scaler_unit: Any = None           # a register value's scaler_unit read in the association
+    columns: Any = None               # a profile buffer's capture objects read in the association
+    value: Any = None                 # a GET response's Data (joined from its datablocks)
     _invoke: tuple | None = field(default=None, repr=False, compare=False)
 
     # -- what views ask ----------------------------------------------------------------------------
@@ -166,7 +173,7 @@ class Record:
         parts = [self.service or msg.framing.upper()]
         apdu = self.apdu
         if apdu is not None:
-            parts.extend(_apdu_details(apdu))
+            parts.extend(_apdu_details(apdu, self))
         elif msg.framing in ("hdlc", "mbus") and msg.frames:
             if msg.part_of is not None or _segment(msg):
                 parts.append("segment")
@@ -234,7 +241,7 @@ class Record:
         return out
 
 
-def _apdu_details(apdu: Any) -> list[str]:
+def _apdu_details(apdu: Any, record: Record | None = None) -> list[str]:
     out = []
     name = str(apdu.get("tag")) if isinstance(apdu, Mapping) else ""
     if name in ("aarq", "aare"):
@@ -260,17 +267,34 @@ def _apdu_details(apdu: Any) -> list[str]:
     if block is not None:
         last = find_field(apdu, "last_block", 4)
         out.append(f"block {block}" + (" (last)" if last else ""))
+        value = getattr(record, "value", None)
+        if value is not None:  # the Data the blocks make together
+            out.append(f"-> {_value_text(value, record)}")
+            return out
     result = find_field(apdu, "result", 4)
     if isinstance(result, Mapping) and "tag" in result:
         value = result.get("value")
         if str(result["tag"]) == "data" and isinstance(value, Mapping):
-            out.append(f"-> {value.get('tag')}")
+            out.append(f"-> {_value_text(value, record)}")
         else:
             out.append(f"-> {result['tag']} {value if not isinstance(value, Mapping) else ''}"
                        .rstrip())
     elif result is not None and not isinstance(result, (Mapping, list)):
         out.append(f"-> {result}")
     return out
+
+
+def _value_text(value: Mapping[str, Any], record: Record | None) -> str:
+    """A response's value in a few words, scaled by what the session knows (``knowledge.py``)."""
+    from ..views.brief import brief
+
+    target = getattr(record, "target", None)
+    if target is not None and (target.class_id, target.attribute) in _SECRETS:
+        return f"{value.get('tag')} (secret, redacted)"
+    try:
+        return brief(value, getattr(record, "scaler_unit", None), getattr(record, "columns", None))
+    except Exception:  # noqa: BLE001 - a value the renderer cannot read keeps its type only
+        return str(value.get("tag"))
 
 
 def _segment(msg: Message) -> bool:

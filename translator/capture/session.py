@@ -31,6 +31,7 @@ from ..schema.acse import component
 from ..schema.hdlc import parameters_dict
 from ..schema.protection import APDUS as _PROTECTED_APDUS
 from ..schema.protection import QUIRK_APDUS, security_header
+from .knowledge import Knowledge
 from .records import CLIENT_TO_SERVER, SERVER_TO_CLIENT, Record, Stats, _Latency, apdu_service
 
 try:  # the security package is optional at this layer: decrypt only when it is there
@@ -199,6 +200,7 @@ class Association:
     security: Any = None   # translator.security.SecurityContext, when available
     hls: Any = None        # authentication.HlsExchange of an HLS association
     link_only: bool = False  # opened by an SNRM, its AARQ not seen yet
+    knowledge: Knowledge = field(default_factory=Knowledge)  # requests, scaler-units, columns
 
     @property
     def ciphered(self) -> bool:
@@ -263,6 +265,7 @@ class Session:
         if record.error is None and msg is not None and msg.errors:
             record.error = _message_error(msg)
         self._pair(record)
+        self._learn(record)
         self._account(record)
 
     def close(self) -> None:
@@ -538,6 +541,21 @@ class Session:
         record.reply_to = number
         if time is not None and record.time is not None:
             record.latency = max(0.0, record.time - time)
+
+    def _learn(self, record: Record) -> None:
+        """GET requests and responses through the association's ``Knowledge``."""
+        apdu = record.apdu
+        if record.message is None or not isinstance(apdu, dict):
+            return
+        name = str(apdu.get("tag"))
+        if name not in ("get_request", "get_response"):
+            return
+        invoke = record.invoke_id
+        invoke = None if invoke is None else invoke & 0x0F
+        if name == "get_request":
+            self.association.knowledge.request(apdu, invoke)
+        else:
+            self.association.knowledge.response(record, apdu, invoke)
 
     def _account(self, record: Record) -> None:
         assoc = self.association

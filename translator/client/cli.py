@@ -365,6 +365,8 @@ async def _profile(client: Any, args: argparse.Namespace, fmt: str) -> int:
         first = columns[0]
         selection = selective_by_range((first["class_id"], first["obis"], first["attribute"]),
                                        start, end)
+    # the registers' scaler-units before the buffer, so the session's record reads the same
+    scaled_columns = await read_profile_columns(client, columns) if fmt == "csv" else None
     result = await client.get(obis, 2, class_id, selection)
     if not result.ok:
         raise ClientError(f"GET {obis} buffer: {result.error}")
@@ -375,12 +377,32 @@ async def _profile(client: Any, args: argparse.Namespace, fmt: str) -> int:
                           "rows": [[_jsonable(v) for v in row] for row in rows]}, indent=1))
     elif fmt == "xml":
         _print_xml(client)
+    elif fmt == "csv":  # the CSV of dlms capture/decode --to csv, scaled the same way
+        from ..views.csvview import BufferCsv
+
+        BufferCsv(sys.stdout).write(result.data, scaled_columns)
     else:
-        w = csv.writer(sys.stdout, delimiter="," if fmt == "csv" else "\t")
+        w = csv.writer(sys.stdout, delimiter="\t")
         w.writerow(names)
         for row in rows:
             w.writerow([_text(v) for v in row])
     return 0
+
+
+async def read_profile_columns(client: Any, columns: list[dict[str, Any]]) -> list[Any]:
+    """The capture objects as CSV columns, each register value with its scaler_unit (attribute
+    3, read once per register; a refused read leaves the column unscaled)."""
+    from ..capture.knowledge import Column
+
+    out = []
+    for c in columns:
+        scaler_unit = None
+        if c["class_id"] in (3, 4) and c["attribute"] == 2:
+            su = await client.get(c["obis"], 3, c["class_id"])
+            scaler_unit = su.data if su.ok else None
+        out.append(Column(c["class_id"], bytes(c["obis"]), c["attribute"],
+                          c.get("data_index") or 0, scaler_unit))
+    return out
 
 
 def _moment(text: str) -> _dt.datetime:

@@ -140,24 +140,22 @@ async def execute(client: Any, command: Command) -> Result:
 
 
 async def _profile(client: Any, command: Command) -> Result:
+    from ..client.cli import read_profile_columns
     from ..client.views import capture_columns, profile_rows, selective_by_entry
+    from ..views.csvview import column_name, row_cells
 
     obis = command.obis
     class_id = await client.class_of(obis, None)
     columns = await client.get(obis, 3, class_id)
     if not columns.ok:
         return Result(command, False, f"{command.title()}: capture objects: {columns.error}")
-    names = [f"{c['obis'].dotted()}:{c['attribute']}" for c in capture_columns(columns.data)]
+    # named and scaled as dlms read/capture --to csv show them (views/csvview.py)
+    named = await read_profile_columns(client, capture_columns(columns.data))
     selection = selective_by_entry(*command.entries) if command.entries else None
     buffer = await client.get(obis, 2, class_id, selection)
     if not buffer.ok:
         return Result(command, False, f"{command.title()}: buffer: {buffer.error}")
     rows = profile_rows(buffer.data)
-    lines = ["  ".join(names)] + ["  ".join(_cell(v) for v in row) for row in rows]
+    lines = (["  ".join(column_name(c, i) for i, c in enumerate(named))]
+             + ["  ".join(row_cells(row, named)) for row in buffer.data["value"]])
     return Result(command, True, "\n".join(lines), rows)
-
-
-def _cell(value: Any) -> str:
-    if isinstance(value, bytes):
-        return value.hex().upper()
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
