@@ -165,11 +165,13 @@ def response_data(apdu: Any) -> Any:
 
 def capture_columns(data: Mapping[str, Any]) -> list[Column]:
     """``capture_objects``: array of structure {class_id, logical_name, attribute_index,
-    data_index} (Blue Book, Profile generic attribute 3)."""
+    data_index} (Blue Book, Profile generic attribute 3); items of another shape are skipped
+    (a meter's reply is input like any other)."""
     out = []
-    for item in data.get("value") or []:
-        fields = [f.get("value") for f in item.get("value") or []]
-        if len(fields) >= 3 and isinstance(fields[1], (bytes, bytearray)):
+    for item in _items(data):
+        fields = [f.get("value") for f in _items(item)]
+        if len(fields) >= 3 and _numbers(fields[0], fields[2], *fields[3:4]) \
+                and isinstance(fields[1], (bytes, bytearray)):
             out.append(Column(int(fields[0]), bytes(fields[1]), int(fields[2]),
                               int(fields[3]) if len(fields) > 3 else 0))
     return out
@@ -180,11 +182,23 @@ def selected(columns: list[Column], target: Target) -> list[Column]:
     1-based, 0 for the last (Blue Book, entry_descriptor); every column otherwise."""
     if target.selector != 2 or not isinstance(target.parameters, Mapping):
         return columns
-    fields = [f.get("value") for f in target.parameters.get("value") or []]
-    if len(fields) < 4:
+    fields = [f.get("value") for f in _items(target.parameters)]
+    if len(fields) < 4 or not _numbers(fields[2], fields[3]):
         return columns
     first, last = int(fields[2] or 1), int(fields[3] or 0)
     return columns[max(first, 1) - 1:last or None]
+
+
+def _items(data: Any) -> list[Mapping[str, Any]]:
+    """The tagged items of an array or structure ``Data``; none for anything else."""
+    value = data.get("value") if isinstance(data, Mapping) else None
+    if not isinstance(value, list):
+        return []
+    return [item for item in value if isinstance(item, Mapping)]
+
+
+def _numbers(*values: Any) -> bool:
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
 
 
 def buffer_columns(count: int) -> list[Column]:
