@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .values import data_text
+from .values import data_text, octets_text
 
 __all__ = ["brief"]
 
@@ -25,6 +25,8 @@ def brief(data: Mapping[str, Any], scaler_unit: Any = None,
     ``columns`` (objects with a ``scaler_unit``) scale the elements of each row of an array of
     structures, position by position."""
     tag = str(data.get("tag"))
+    if tag == "octet_string" and isinstance(data.get("value"), (bytes, bytearray)):
+        return _cut(octets_text(bytes(data["value"])))  # a name's text, an OBIS code's name
     if tag not in _LISTS or not isinstance(data.get("value"), list):
         return _cut(data_text(data, scaler_unit))
     items = data["value"]

@@ -31,8 +31,8 @@ from ..tables import load_json
 __all__ = [
     "attribute_name", "attribute_type", "class_name", "class_text", "data_text", "date_time_of",
     "date_time_text", "field_text", "invoke_text", "is_data", "item_scalers", "item_texts",
-    "leaf_text", "method_name", "obis_text", "printable", "raw_text", "scaled", "string_value",
-    "type_name", "unit_name",
+    "leaf_text", "method_name", "obis_text", "octets_text", "printable", "raw_text", "scaled",
+    "string_value", "type_name", "unit_name",
 ]
 
 _NUMERIC = frozenset({"double_long", "double_long_unsigned", "integer", "long", "unsigned",
@@ -273,7 +273,7 @@ def _leaf_text(tag: str, value: Any, scaler_unit: Any) -> str:
     if tag in _TEXTS:
         return printable(bytes(value), _TEXTS[tag])
     if tag == "octet_string":
-        return _octets_text(bytes(value))
+        return octets_text(bytes(value))
     if tag == "bit_string":
         bits = "".join(f"{octet:08b}" for octet in value["octets"])
         return bits[: int(value["bit_count"])]
@@ -305,7 +305,9 @@ def string_value(octets: bytes, encoding: str = "ascii") -> str:
     return text[1:-1] if text.startswith('"') else text
 
 
-def _octets_text(octets: bytes) -> str:
+def octets_text(octets: bytes) -> str:
+    """An octet string as a reader wants it: a date-time, a named OBIS code, or hex (with its
+    text when every octet is printable ASCII)."""
     if len(octets) == 12 and is_date_time_octets(octets):
         return date_time_text(parse(DateTime, octets, "axdr"))
     if len(octets) == 6 and ObisCode(octets).name() is not None:
