@@ -10,7 +10,6 @@ first 30 minutes. Packet times come from tshark's own reading of the same pcapng
 
 from __future__ import annotations
 
-import argparse
 import csv
 import datetime as dt
 import io
@@ -20,7 +19,7 @@ import sys
 import pytest
 
 from tests.test_capture import capture_path, needs_tshark
-from translator.capture.cli import add_arguments, run_capture
+from tests.test_capture_cli import run
 from translator.capture.reader import read_capture
 
 WRAPPER = "gurux_session_wrapper_tcp4059.pcapng"
@@ -33,14 +32,6 @@ HEADER = ["0-0:1.0.0*255 Clock", "1-0:1.8.0*255 Active energy import +A, total (
 START = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 ROWS = [[(START + dt.timedelta(minutes=15 * k)).isoformat(), f"{(12344678 + 250 * k) / 10:.1f}"]
         for k in range(3)]
-
-
-def run(*argv: str) -> tuple[int, str]:
-    parser = argparse.ArgumentParser(prog="dlms capture")
-    add_arguments(parser)
-    out = io.StringIO()
-    code = run_capture(parser.parse_args([str(a) for a in argv]), out)
-    return code, out.getvalue()
 
 
 def blocks(text: str) -> list[list[list[str]]]:
