@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from ..errors import DecodeError
 from ..schema._core import parse
 from ..schema.axdr import Data
 from .records import find_field
@@ -132,7 +133,7 @@ class Knowledge:
         del self._blocks[invoke]
         try:
             return target, parse(Data, bytes(joined), "axdr")
-        except Exception:  # noqa: BLE001 - octets that are no Data: nothing learnt, no value
+        except DecodeError:  # octets that are no Data: nothing learnt, no value
             return target, None
 
 
