@@ -1,8 +1,8 @@
 """Profile generic buffers to CSV and the values of ``dlms capture`` lines (issue 14 point 4).
 
 Expected values come from outside the code under test: the gurux peer's README
-(/work/shared/peers/README.md, also in the captures' notes) states what the recorded meter
-serves: register 1.0.1.8.0.255 = 12345678 with scaler -1, unit 30 (Wh); profile
+(``../shared/peers/README.md`` beside the project, also in the captures' notes) states what the
+recorded meter serves: register 1.0.1.8.0.255 = 12345678 with scaler -1, unit 30 (Wh); profile
 1.0.99.1.0.255 with capture objects clock.2 and register.2, rows from 2025-01-01 00:00:00 UTC
 every 15 minutes, values 12344678 ... 12345678 (+250), read by entry 1..3 and by range over the
 first 30 minutes. Packet times come from tshark's own reading of the same pcapng.
