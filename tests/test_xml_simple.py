@@ -62,15 +62,16 @@ def children(text: str) -> list[str]:
     return [etree.tostring(c).decode() for c in root if isinstance(c.tag, str)]
 
 
-def _docs_of(vid: str) -> list[tuple[int, bytes, str]]:
-    """(index, input octets, Gurux document) for every Gurux document of a vector.
+def gurux_docs(vid: str, dialect: str = "simple") -> list[tuple[int, bytes, str]]:
+    """(index, input octets, Gurux document) for every Gurux document of a vector in ``dialect``
+    ("simple" or "standard").
 
     A list of documents is one per frame, fed in order to one Gurux translator; ``frames`` gives
     the frames (else the frames of ``hex``). Where Gurux decoded the APDU without its LLC header
     (``gurux_input_note``) the same octets are used here.
     """
     v = vector(vid)
-    ref = v["reference_xml_gurux_simple"]
+    ref = v[f"reference_xml_gurux_{dialect}"]
     raw = data(vid)
     if v.get("gurux_input_note"):
         raw = raw[3:]
@@ -81,13 +82,14 @@ def _docs_of(vid: str) -> list[tuple[int, bytes, str]]:
     return [(i, u, r) for i, (u, r) in enumerate(zip(units, ref)) if r is not None]
 
 
-def ours_for(vid: str, index: int, item: bytes) -> str:
+def ours_for(vid: str, index: int, item: bytes, dialect: str = "simple") -> str:
     """Our XML for the same unit Gurux printed: the frame alone, or in its message (M-Bus)."""
     v = vector(vid)
-    if isinstance(v["reference_xml_gurux_simple"], list) and not v.get("frames"):
+    if isinstance(v[f"reference_xml_gurux_{dialect}"], list) and not v.get("frames"):
         # Gurux saw the frames of one stream in order: take ours from the whole message.
-        return children(to_xml(decode(data(vid), strict=False), show_keys=True))[index]
-    return to_xml(decode(item, strict=False), show_keys=True)  # Gurux shows the LLS password
+        whole = to_xml(decode(data(vid), strict=False), dialect=dialect, show_keys=True)
+        return children(whole)[index]
+    return to_xml(decode(item, strict=False), dialect=dialect, show_keys=True)  # as Gurux: LLS
 
 
 # --- where we differ from Gurux -----------------------------------------------------------------
@@ -118,7 +120,7 @@ STRUCTURAL_DEVIATIONS = {
 COMPARED = [
     (vid, i) for vid, v in VECTORS.items()
     if v.get("reference_xml_gurux_simple") is not None and not v.get("gurux_problem_simple")
-    for i, _, _ in _docs_of(vid)
+    for i, _, _ in gurux_docs(vid)
 ]
 
 
@@ -127,7 +129,7 @@ def test_tree_equals_gurux(vid, index):
     """Acceptance 1: element names, attributes and order equal Gurux's (whitespace ignored)."""
     if (vid, index) in STRUCTURAL_DEVIATIONS:
         pytest.skip(STRUCTURAL_DEVIATIONS[(vid, index)] + " (see its named test)")
-    _, item, ref = next(d for d in _docs_of(vid) if d[0] == index)
+    _, item, ref = next(d for d in gurux_docs(vid) if d[0] == index)
     ours = tree(ours_for(vid, index, item))
     theirs = tree(ref)
     deviation = ATTRIBUTE_DEVIATIONS.get((vid, index))
@@ -297,7 +299,7 @@ FROM_GURUX_IMPOSSIBLE = {
 @pytest.mark.parametrize("vid,index", COMPARED, ids=[f"{v}-{i}" for v, i in COMPARED])
 def test_from_gurux_xml(vid, index):
     """Acceptance 2: Gurux's own XML encodes to the vector's octets where it carries them."""
-    _, item, ref = next(d for d in _docs_of(vid) if d[0] == index)
+    _, item, ref = next(d for d in gurux_docs(vid) if d[0] == index)
     if (vid, index) in FROM_GURUX_IMPOSSIBLE:
         assert from_xml(ref) != item, FROM_GURUX_IMPOSSIBLE[(vid, index)]
         return

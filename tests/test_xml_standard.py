@@ -14,6 +14,7 @@ import pytest
 from lxml import etree
 
 from tests._vectors import VECTORS, by_layer, data, frames, vector
+from tests.test_xml_simple import BUILT_APDUS, gurux_docs, ours_for  # APDUS: Green Book layouts
 from translator import XmlError, decode, decode_all
 from translator.xml import from_xml, from_xml_apdus, standard, to_xml
 from translator.xml.validate import errors, validate
@@ -154,31 +155,6 @@ def test_deciphered_dedicated_key_is_hidden_unless_asked():
 
 # --- Gurux's standard XML -----------------------------------------------------------------------
 
-def _docs_of(vid: str) -> list[tuple[int, bytes, str]]:
-    """(index, input octets, Gurux document) for every Gurux standard document of a vector (as
-    tests/test_xml_simple.py pairs the simple ones)."""
-    v = vector(vid)
-    ref = v["reference_xml_gurux_standard"]
-    raw = data(vid)
-    if v.get("gurux_input_note"):
-        raw = raw[3:]
-    if isinstance(ref, str):
-        return [(0, raw, ref)]
-    units = frames(vid) or [f.build() for f in decode(raw, strict=False).all_frames]
-    assert len(units) == len(ref), vid
-    return [(i, u, r) for i, (u, r) in enumerate(zip(units, ref)) if r is not None]
-
-
-def ours_for(vid: str, index: int, item: bytes) -> str:
-    """Our standard XML of the unit Gurux printed (the frame alone, or in its message)."""
-    v = vector(vid)
-    if isinstance(v["reference_xml_gurux_standard"], list) and not v.get("frames"):
-        root = etree.fromstring(to_xml(decode(data(vid), strict=False), dialect="standard",
-                                       show_keys=True).encode())
-        return etree.tostring([c for c in root if isinstance(c.tag, str)][index]).decode()
-    return to_xml(decode(item, strict=False), dialect="standard", show_keys=True)
-
-
 def tree(root) -> tuple:
     """(name, attributes, text, children) without namespaces, our dt: attributes and views, and
     the aCSE-APDU/xDLMS-APDU wrappers (Gurux writes them only around bare APDUs)."""
@@ -275,7 +251,7 @@ MALFORMED = {
 }
 
 DOCS = [(vid, i) for vid, v in VECTORS.items()
-        if v.get("reference_xml_gurux_standard") is not None for i, _, _ in _docs_of(vid)]
+        if v.get("reference_xml_gurux_standard") is not None for i, _, _ in gurux_docs(vid, "standard")]
 COMPARED = [d for d in DOCS if d not in MALFORMED and d not in STRUCTURAL]
 
 
@@ -293,8 +269,8 @@ def _with_differences(ours: tuple, gurux: tuple) -> list[str]:
 
 @pytest.mark.parametrize("vid,index", COMPARED, ids=[f"{v}-{i}" for v, i in COMPARED])
 def test_tree_equals_gurux_but_for_listed_differences(vid, index):
-    _, item, ref = next(d for d in _docs_of(vid) if d[0] == index)
-    ours = tree(etree.fromstring(ours_for(vid, index, item).encode()))
+    _, item, ref = next(d for d in gurux_docs(vid, "standard") if d[0] == index)
+    ours = tree(etree.fromstring(ours_for(vid, index, item, "standard").encode()))
     _with_differences(ours, tree(standard.parse(ref)))
 
 
@@ -302,26 +278,26 @@ def test_every_listed_difference_is_met():
     """Each reason above is needed by at least one real document."""
     met = set()
     for vid, index in COMPARED:
-        _, item, ref = next(d for d in _docs_of(vid) if d[0] == index)
-        ours = tree(etree.fromstring(ours_for(vid, index, item).encode()))
+        _, item, ref = next(d for d in gurux_docs(vid, "standard") if d[0] == index)
+        ours = tree(etree.fromstring(ours_for(vid, index, item, "standard").encode()))
         met.update(_with_differences(ours, tree(standard.parse(ref))))
     assert met == set(DIFFERENCES)
 
 
 @pytest.mark.parametrize("vid,index", sorted(MALFORMED), ids=[f"{v}-{i}" for v, i in sorted(MALFORMED)])
 def test_malformed_gurux_documents(vid, index):
-    _, item, ref = next(d for d in _docs_of(vid) if d[0] == index)
+    _, item, ref = next(d for d in gurux_docs(vid, "standard") if d[0] == index)
     with pytest.raises(XmlError):
         standard.parse(ref)
-    xml = ours_for(vid, index, item)
+    xml = ours_for(vid, index, item, "standard")
     etree.fromstring(xml.encode())  # ours is well-formed
     assert errors(xml) == []
 
 
 @pytest.mark.parametrize("vid,index", sorted(STRUCTURAL), ids=[f"{v}-{i}" for v, i in sorted(STRUCTURAL)])
 def test_structural_differences(vid, index):
-    _, item, _ = next(d for d in _docs_of(vid) if d[0] == index)
-    xml = ours_for(vid, index, item)
+    _, item, _ = next(d for d in gurux_docs(vid, "standard") if d[0] == index)
+    xml = ours_for(vid, index, item, "standard")
     root = etree.fromstring(xml.encode())
     assert root.tag == "Data" and root.get("Value") == item.hex().upper()
     assert from_xml(xml) == item
@@ -345,7 +321,7 @@ DECIMAL_ENVELOPE = {("hdlc-jdlms-a00a002254d3", 0)}
                          ids=[f"{v}-{i}" for v, i in COMPARED + sorted(STRUCTURAL)])
 def test_from_gurux_standard_xml(vid, index):
     """Gurux's standard XML encodes to the vector's octets where it carries them."""
-    _, item, ref = next(d for d in _docs_of(vid) if d[0] == index)
+    _, item, ref = next(d for d in gurux_docs(vid, "standard") if d[0] == index)
     if (vid, index) in FROM_GURUX_IMPOSSIBLE:
         assert from_xml(ref) != item, FROM_GURUX_IMPOSSIBLE[(vid, index)]
         return
@@ -365,7 +341,6 @@ def test_gurux_framed_document_needs_its_namespace_declared():
 
 # --- every APDU variant of the simple dialect's table ---------------------------------------------
 
-from tests.test_xml_simple import BUILT_APDUS  # noqa: E402  (the Green Book layouts written out)
 
 
 @pytest.mark.parametrize("hexstr", BUILT_APDUS)
