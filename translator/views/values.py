@@ -198,9 +198,13 @@ def _walk(data: Mapping[str, Any], path: Path, scaler_unit: Any, known: Mapping[
                      else f"{len(items)} item{'s' if len(items) != 1 else ''}")
         for i, item in enumerate(items):
             _walk(item, (*path, i), _item_scaler(items, i, known), known, out, plain, scalers)
-        if su is not None and not plain and unit_name(su[1]):
+        if plain:  # a program reads the items back: ``[5, AB, 2025-01-01T00:00:00]``
+            out[path] = "[" + ", ".join(out[(*path, i)] for i in range(len(items))) + "]"
+        elif su is not None and unit_name(su[1]):
             out[(*path, 1)] = f"{su[1]} ({unit_name(su[1])})"
         return
+    if plain and tag == "compact_array":
+        out[path] = _plain(data["value"]["array_contents"])
     if plain and tag in _TEXTS:
         out[path] = string_value(bytes(data["value"]), _TEXTS[tag])
     elif plain and tag in ("octet_string", "date_time"):
