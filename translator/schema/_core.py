@@ -63,15 +63,7 @@ class Nested(c.LazyBound):
     bound, on parse and on build, instead of a RecursionError somewhere below."""
 
     def _parse(self, stream, context, path):
-        params = context._params
-        depth = params.get("_nesting", 0)
-        if depth >= MAX_NESTING:
-            raise Expected(NESTING_ERROR, "deeper")
-        params._nesting = depth + 1
-        try:
-            return self.subconfunc()._parsereport(stream, context, path)
-        finally:
-            params._nesting = depth
+        return self._deeper(context, self.subconfunc()._parsereport, stream, context, path)
 
     def _emitfast(self, cp, sc):
         """A call, as for LazyBound: the generated code hands over to this class's ``_parse``
@@ -80,13 +72,18 @@ class Nested(c.LazyBound):
         return _lazy_bound(self, cp, sc)
 
     def _build(self, obj, stream, context, path):
+        return self._deeper(context, self.subconfunc()._build, obj, stream, context, path)
+
+    @staticmethod
+    def _deeper(context, step, *args):
+        """``step(*args)`` one level deeper (the level counted in the context's parameters)."""
         params = context._params
         depth = params.get("_nesting", 0)
         if depth >= MAX_NESTING:
-            raise c.ConstructError(f"expected {NESTING_ERROR}, got deeper")
+            raise Expected(NESTING_ERROR, "deeper")
         params._nesting = depth + 1
         try:
-            return self.subconfunc()._build(obj, stream, context, path)
+            return step(*args)
         finally:
             params._nesting = depth
 
