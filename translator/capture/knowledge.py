@@ -24,7 +24,8 @@ from typing import Any
 from ..errors import DecodeError
 from ..schema._core import parse
 from ..schema.axdr import Data
-from .records import find_field
+from ..schema.xdlms import invoke_id_and_priority_bits
+from .records import find_field, invoke_id_of
 
 __all__ = ["Column", "Knowledge", "Target", "buffer_columns"]
 
@@ -65,6 +66,19 @@ class Knowledge:
         self.scaler_units: OrderedDict[bytes, Any] = OrderedDict()
         self.capture_objects: OrderedDict[bytes, list[Column]] = OrderedDict()
         self._blocks: dict[int, tuple[Target, bytearray]] = {}  # datablocks being joined
+
+    def learn(self, record: Any, apdu: Any) -> None:
+        """One APDU of the association in clear: a GET request is remembered, a GET response
+        tied to it (``record`` gets what ``response`` fills in); anything else teaches nothing."""
+        name = str(apdu.get("tag")) if isinstance(apdu, Mapping) else ""
+        if name not in ("get_request", "get_response"):
+            return
+        octet = invoke_id_of(apdu)
+        invoke = None if octet is None else invoke_id_and_priority_bits(octet)["invoke_id"]
+        if name == "get_request":
+            self.request(apdu, invoke)
+        else:
+            self.response(record, apdu, invoke)
 
     def request(self, apdu: Any, invoke: int | None) -> None:
         """A GET request: remember its descriptor under its invoke id."""
@@ -239,16 +253,9 @@ def buffers_in(apdus: Any) -> Any:
 
     knowledge = Knowledge()
     for apdu in apdus:
-        if not isinstance(apdu, Mapping):
-            continue
-        name = str(apdu.get("tag"))
-        invoke = find_field(apdu, "invoke_id_and_priority", 3)
-        invoke = None if invoke is None else int(invoke) & 0x0F
-        if name == "get_request":
-            knowledge.request(apdu, invoke)
-        elif name == "get_response":
-            seen = _Seen()
-            knowledge.response(seen, apdu, invoke)
+        seen = _Seen()
+        knowledge.learn(seen, apdu)
+        if isinstance(apdu, Mapping) and str(apdu.get("tag")) == "get_response":
             data = seen.value if seen.value is not None else response_data(apdu)
             target = seen.target
             if (data is not None and is_buffer(data)

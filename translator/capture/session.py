@@ -544,18 +544,8 @@ class Session:
 
     def _learn(self, record: Record) -> None:
         """GET requests and responses through the association's ``Knowledge``."""
-        apdu = record.apdu
-        if record.message is None or not isinstance(apdu, dict):
-            return
-        name = str(apdu.get("tag"))
-        if name not in ("get_request", "get_response"):
-            return
-        invoke = record.invoke_id
-        invoke = None if invoke is None else invoke & 0x0F
-        if name == "get_request":
-            self.association.knowledge.request(apdu, invoke)
-        else:
-            self.association.knowledge.response(record, apdu, invoke)
+        if record.message is not None:
+            self.association.knowledge.learn(record, record.apdu)
 
     def _account(self, record: Record) -> None:
         assoc = self.association

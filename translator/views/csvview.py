@@ -141,13 +141,8 @@ def write_decoded(messages: Iterable[Any], out: TextIO) -> int:
     when the same input holds the capture objects' GET); returns how many."""
     from ..capture.knowledge import buffers_in
 
-    def apdus() -> Iterable[Any]:
-        for msg in messages:
-            security = getattr(msg, "security", None)
-            yield getattr(security, "apdu", None) or msg.apdu
-
     writer = BufferCsv(out)
-    for data, columns, target in buffers_in(apdus()):
+    for data, columns, target in buffers_in(msg.cleartext for msg in messages):
         what = ObisCode(target.obis).display() + " buffer" if target is not None else "buffer"
         writer.write(data, columns, what)
     return writer.blocks
