@@ -27,7 +27,7 @@ from ..schema.axdr import Data
 from ..schema.xdlms import invoke_id_and_priority_bits
 from .records import find_field, invoke_id_of
 
-__all__ = ["Column", "Knowledge", "Target", "buffer_columns"]
+__all__ = ["Column", "Knowledge", "Target"]
 
 _REGISTERS = frozenset({3, 4})   # Register, Extended register: value 2, scaler_unit 3
 _PROFILE = 7                     # Profile generic: buffer 2, capture_objects 3
@@ -216,11 +216,6 @@ def _numbers(*values: Any) -> bool:
     return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
 
 
-def buffer_columns(count: int) -> list[Column]:
-    """Columns that nothing named (no capture objects in the input): ``col1``..``colN``."""
-    return [Column(0, b"", 0, i + 1) for i in range(count)]
-
-
 def _scaled(column: Column, scaler_units: Mapping[bytes, Any]) -> Column:
     if column.class_id in _REGISTERS and column.attribute == 2 and column.obis in scaler_units:
         return Column(column.class_id, column.obis, column.attribute, column.data_index,
@@ -229,7 +224,11 @@ def _scaled(column: Column, scaler_units: Mapping[bytes, Any]) -> Column:
 
 
 def _remember(table: OrderedDict, key: bytes, value: Any) -> None:
+    """``table[key] = value``, the oldest entry dropped past ``_MAX`` (memory stays bounded)."""
     table[key] = value
+    table.move_to_end(key)
+    if len(table) > _MAX:
+        table.popitem(last=False)
     table.move_to_end(key)
     if len(table) > _MAX:
         table.popitem(last=False)

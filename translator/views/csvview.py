@@ -110,8 +110,7 @@ def _write(writer: Any, rows: Iterable[Any], columns: Sequence[Any] | None) -> i
     columns = list(columns or [])
     if len(columns) < width:  # more cells than named columns: the rest unnamed
         columns += [None] * (width - len(columns))
-    writer.writerow([column_name(c, i) if c is not None else f"col{i + 1}"
-                     for i, c in enumerate(columns)])
+    writer.writerow([column_name(c, i) for i, c in enumerate(columns)])
     for row in rows:
         writer.writerow(row_cells(row, columns))
     return len(rows)
@@ -128,12 +127,8 @@ def _cell(cell: Mapping[str, Any], scaler_unit: Any) -> str:
 
 
 def _unit(scaler_unit: Any) -> str | None:
-    if scaler_unit is None:
-        return None
-    try:
-        return scaled(0, scaler_unit)[1]
-    except (TypeError, ValueError, IndexError, KeyError):
-        return None
+    """The unit a scaler_unit names (``scaled`` reads only a well-formed {integer, enum})."""
+    return None if scaler_unit is None else scaled(0, scaler_unit)[1]
 
 
 def write_decoded(messages: Iterable[Any], out: TextIO) -> int:
