@@ -224,8 +224,7 @@ def run_capture(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return 1
     finally:
         progress.stop()
-    written = getattr(csv_out, "blocks", None) or len(getattr(csv_out, "paths", ()))
-    if csv_out is not None and not written:
+    if csv_out is not None and not csv_out.blocks:
         print("dlms: note: no profile generic buffer (class 7 attribute 2) read in the capture",
               file=sys.stderr)
     if args.stats:
@@ -244,22 +243,16 @@ def _write_buffer(record: Record, csv_out: Any) -> None:
     """A profile generic buffer in the record (a GET response to attribute 2 of class 7, or an
     array of structures answering a request the capture did not show) as CSV."""
     from ..cosem.obis import ObisCode
-    from ..views.csvview import BufferFiles, is_buffer
-    from .knowledge import response_data
+    from .knowledge import profile_buffer
 
     target = record.target
-    if target is not None and (target.class_id, target.attribute) != (7, 2):
-        return
-    data = record.value if record.value is not None else response_data(record.apdu)
-    if data is None or not is_buffer(data):
+    data = profile_buffer(target, record.value, record.apdu)
+    if data is None:
         return
     what = ObisCode(target.obis).display() + " buffer" if target is not None else "buffer"
     source = f"packet {record.number} {record.stream}#{record.association} {what}"
-    if isinstance(csv_out, BufferFiles):
-        csv_out.write(data, record.columns, source, None if target is None else target.obis,
-                      record.number)
-    else:
-        csv_out.write(data, record.columns, source)
+    csv_out.write(data, record.columns, source, None if target is None else target.obis,
+                  record.number)
 
 
 def _warned(warned: list[Record]) -> str | None:

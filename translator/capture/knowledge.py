@@ -248,15 +248,22 @@ def buffers_in(apdus: Any) -> Any:
     (``dlms decode --to csv``): responses to attribute 2 of class 7, named by capture objects
     the same input read before; an array of structures answering no request seen has no target
     and no columns (``col1``..)."""
-    from ..views.csvview import is_buffer
-
     knowledge = Knowledge()
     for apdu in apdus:
         seen = _Seen()
         knowledge.learn(seen, apdu)
-        if isinstance(apdu, Mapping) and str(apdu.get("tag")) == "get_response":
-            data = seen.value if seen.value is not None else response_data(apdu)
-            target = seen.target
-            if (data is not None and is_buffer(data)
-                    and (target is None or (target.class_id, target.attribute) == (_PROFILE, 2))):
-                yield data, seen.columns, target
+        data = profile_buffer(seen.target, seen.value, apdu)
+        if data is not None:
+            yield data, seen.columns, seen.target
+
+
+def profile_buffer(target: Target | None, value: Any, apdu: Any) -> Any:
+    """The profile generic buffer a GET response carries (``value``: its Data joined from
+    datablocks, if so), when it answered attribute 2 of class 7 or a request not seen: an array
+    of structures; None otherwise."""
+    from ..views.csvview import is_buffer
+
+    if target is not None and (target.class_id, target.attribute) != (_PROFILE, 2):
+        return None
+    data = value if value is not None else response_data(apdu)
+    return data if data is not None and is_buffer(data) else None

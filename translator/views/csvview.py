@@ -63,8 +63,10 @@ class BufferCsv:
         self.blocks = 0
 
     def write(self, data: Mapping[str, Any], columns: Sequence[Any] | None = None,
-              source: str | None = None) -> int:
-        """One buffer (``array`` of entries): comment, header, rows; returns the row count."""
+              source: str | None = None, obis: bytes | None = None, number: int | None = None
+              ) -> int:
+        """One buffer (``array`` of entries): comment, header, rows; returns the row count
+        (``obis`` and ``number`` name files: ``BufferFiles``)."""
         if self.blocks:
             self.out.write("\n")
         self.blocks += 1
@@ -93,6 +95,11 @@ class BufferFiles:
             count = _write(csv.writer(f, lineterminator="\n"), data.get("value") or [], columns)
         self.paths.append(path)
         return count
+
+    @property
+    def blocks(self) -> int:
+        """Buffers written, as ``BufferCsv`` counts them."""
+        return len(self.paths)
 
 
 def is_buffer(data: Any) -> bool:
